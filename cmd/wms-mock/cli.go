@@ -1,0 +1,171 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/wmsmock/wms-mock/emitter"
+)
+
+func version() string { return emitter.Version }
+
+// flagSet is a command's flags with the help text around them.
+type flagSet struct {
+	*flag.FlagSet
+	name     string
+	argsHelp string
+	about    string
+}
+
+// newFlagSet returns a FlagSet for one command. Each command has its own
+// set: Ginkgo registers its flags on flag.CommandLine, which wms-mock never
+// parses.
+func newFlagSet(name, argsHelp, about string, std *stdio) *flagSet {
+	fs := &flagSet{FlagSet: flag.NewFlagSet(name, flag.ContinueOnError), name: name, argsHelp: argsHelp, about: about}
+	fs.SetOutput(std.errOut)
+	fs.Usage = func() {}
+	return fs
+}
+
+func (fs *flagSet) printHelp(w io.Writer) {
+	fmt.Fprintf(w, "Usage: wms-mock %s [flags]", fs.name)
+	if fs.argsHelp != "" {
+		fmt.Fprintf(w, " %s", fs.argsHelp)
+	}
+	fmt.Fprintf(w, "\n\n%s\n", strings.TrimSpace(fs.about))
+	hasFlags := false
+	fs.VisitAll(func(*flag.Flag) { hasFlags = true })
+	if hasFlags {
+		fmt.Fprint(w, "\nFlags:\n")
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+	}
+}
+
+// parse parses args, allowing flags after positional arguments
+// ('wms-mock run happy-path --url ...'). It reports done with an exit code
+// when the command should stop: after --help, or on a usage error.
+func parse(fs *flagSet, args []string, std *stdio) (code int, done bool) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fs.printHelp(std.out)
+				return exitOK, true
+			}
+			return usageError(std, fs.name, "%v", firstLine(err.Error())), true
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if rest[0] == "--" {
+			positional = append(positional, rest[1:]...)
+			break
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
+	// Re-parse the positional arguments alone so fs.Args returns them.
+	_ = fs.Parse(append([]string{"--"}, positional...))
+	return 0, false
+}
+
+// usageError prints a one-line usage error and returns exitUsage.
+func usageError(std *stdio, cmd, format string, a ...any) int {
+	fmt.Fprintf(std.errOut, "wms-mock %s: %s (see 'wms-mock %s --help')\n", cmd, fmt.Sprintf(format, a...), cmd)
+	return exitUsage
+}
+
+// setupError prints a one-line setup error and returns exitUsage.
+func setupError(std *stdio, cmd string, err error) int {
+	fmt.Fprintf(std.errOut, "wms-mock %s: %s\n", cmd, firstLine(err.Error()))
+	return exitUsage
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	return s
+}
+
+// secretFlags holds the ways a command can be given the MAC secret.
+type secretFlags struct {
+	value string
+	file  string
+}
+
+func addSecretFlags(fs *flagSet) *secretFlags {
+	s := &secretFlags{}
+	fs.StringVar(&s.value, "secret", "", "MAC secret of the Config ID (default $WMS_MAC_SECRET; prefer --secret-file or the variable: a flag shows in the process list)")
+	fs.StringVar(&s.file, "secret-file", "", "read the MAC secret from `FILE` (one line; a trailing newline is ignored)")
+	return s
+}
+
+// signer resolves the secret: --secret-file, then --secret, then
+// WMS_MAC_SECRET. Errors never quote the secret.
+func (s *secretFlags) signer(std *stdio) (*emitter.Signer, error) {
+	secret := s.value
+	switch {
+	case s.file != "":
+		if s.value != "" {
+			return nil, errors.New("give the secret once: --secret or --secret-file, not both")
+		}
+		b, err := os.ReadFile(s.file)
+		if err != nil {
+			return nil, fmt.Errorf("cannot read the secret file: %w", err)
+		}
+		secret = strings.TrimRight(string(b), "\r\n")
+	case secret == "":
+		secret = std.getenv("WMS_MAC_SECRET")
+	}
+	if secret == "" {
+		return nil, emitter.ErrEmptySecret
+	}
+	return emitter.NewSigner([]byte(secret))
+}
+
+// targetFlags are the flags of commands that deliver to a webhook.
+type targetFlags struct {
+	url      string
+	timeout  time.Duration
+	caCert   string
+	insecure bool
+	retries  int
+}
+
+func addTargetFlags(fs *flagSet) *targetFlags {
+	t := &targetFlags{}
+	fs.StringVar(&t.url, "url", "", "webhook `URL` to deliver to (default $WMS_WEBHOOK_URL)")
+	fs.DurationVar(&t.timeout, "timeout", emitter.DefaultTimeout, "deadline of each delivery")
+	fs.StringVar(&t.caCert, "ca-cert", "", "trust the PEM certificates in `FILE` as well as the system roots")
+	fs.BoolVar(&t.insecure, "insecure", false, "skip TLS certificate checks (self-signed staging endpoints only)")
+	fs.IntVar(&t.retries, "retries", 0, "retry a failed delivery up to `N` times with exponential backoff (WMS documents no retries)")
+	return t
+}
+
+// client builds the delivery client; maxConns sizes its connection pool.
+func (t *targetFlags) client(std *stdio, maxConns int) (*emitter.Client, error) {
+	u := t.url
+	if u == "" {
+		u = std.getenv("WMS_WEBHOOK_URL")
+	}
+	if t.retries < 0 {
+		return nil, fmt.Errorf("--retries must be 0 or more, got %d", t.retries)
+	}
+	opts := []emitter.Option{emitter.WithTimeout(t.timeout), emitter.WithMaxConns(maxConns)}
+	if t.caCert != "" {
+		opts = append(opts, emitter.WithCACert(t.caCert))
+	}
+	if t.insecure {
+		opts = append(opts, emitter.WithInsecureTLS())
+	}
+	if t.retries > 0 {
+		opts = append(opts, emitter.WithRetry(emitter.Retry{Max: t.retries}))
+	}
+	return emitter.NewClient(u, opts...)
+}

@@ -1,0 +1,233 @@
+// Package emitter speaks the WMS webhook wire protocol: it knows the 21
+// documented events, encodes envelopes byte for byte as WMS does, signs them,
+// sequences them per session and delivers them over HTTP with a deadline.
+//
+// Scenarios, the conformance suite, the load generator and the reference
+// receiver all read the event catalog from here so that the contract lives in
+// exactly one place.
+package emitter
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Severity is the fixed severity WMS attaches to each event.
+type Severity string
+
+// The three severities the vendor documents.
+const (
+	SeverityInfo  Severity = "INFO"
+	SeverityWarn  Severity = "WARN"
+	SeverityError Severity = "ERROR"
+)
+
+// Payload field names. Those for API_ERROR and CONSTRAINT_VIOLATION are not
+// documented by the vendor; wms-mock picks these names and scenarios may
+// override them.
+const (
+	FieldMeasurementID = "measurementId"
+	FieldSNR           = "snr"
+	FieldSequence      = "sequence"
+	FieldState         = "state"
+	FieldDetails       = "details"
+	FieldErrorCode     = "errorCode"
+	FieldConstraint    = "constraint"
+)
+
+// Presence says when a payload field must be present.
+type Presence int
+
+const (
+	// Required fields are always present.
+	Required Presence = iota
+	// IfCreated fields are present once the session has a measurement; the
+	// vendor's table says "Measurement ID (if created)".
+	IfCreated
+)
+
+// FieldKind is the JSON type a payload field carries.
+type FieldKind int
+
+// Field kinds used by the catalog.
+const (
+	KindString FieldKind = iota
+	KindUUID
+	KindNumber
+	KindInteger
+)
+
+func (k FieldKind) String() string {
+	switch k {
+	case KindUUID:
+		return "uuid"
+	case KindNumber:
+		return "number"
+	case KindInteger:
+		return "integer"
+	default:
+		return "string"
+	}
+}
+
+// Field describes one payload field of an event.
+type Field struct {
+	Name     string
+	Kind     FieldKind
+	Presence Presence
+	// Values, when set, lists every value the field may take.
+	Values []string
+}
+
+// Event is one entry of the vendor's event table.
+type Event struct {
+	Name        string
+	Severity    Severity
+	Fields      []Field
+	Description string
+}
+
+// HasPayload reports whether the event ever carries a payload.
+func (e Event) HasPayload() bool { return len(e.Fields) > 0 }
+
+// Field returns the named payload field.
+func (e Event) Field(name string) (Field, bool) {
+	for _, f := range e.Fields {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Field{}, false
+}
+
+// NeedsMeasurement reports whether the event cannot be sent before
+// MEASUREMENT_CREATED, because its measurement ID is required.
+func (e Event) NeedsMeasurement() bool {
+	f, ok := e.Field(FieldMeasurementID)
+	return ok && f.Presence == Required && e.Name != EventMeasurementCreated
+}
+
+// Event names used by the emitter's own logic.
+const (
+	EventMeasurementCreated   = "MEASUREMENT_CREATED"
+	EventIntermediateResults  = "INTERMEDIATE_RESULTS"
+	EventPageVisibilityChange = "PAGE_VISIBILITY_CHANGE"
+)
+
+// Face constraints a CONSTRAINT_VIOLATION may report.
+var constraints = []string{"TOO_CLOSE", "TOO_FAR", "TURN_LEFT", "TURN_RIGHT", "LOOK_UP", "LOOK_DOWN", "TILT_LEFT", "TILT_RIGHT", "NOT_CENTERED", "HOLD_STILL"}
+
+// API error codes wms-mock invents for API_ERROR; the vendor names none.
+var apiErrorCodes = []string{"MEASUREMENT_CREATE_FAILED", "UNAUTHORIZED", "RATE_LIMITED", "INTERNAL_ERROR", "RESULTS_UNAVAILABLE"}
+
+var (
+	measurementID        = Field{Name: FieldMeasurementID, Kind: KindUUID}
+	measurementIfCreated = Field{Name: FieldMeasurementID, Kind: KindUUID, Presence: IfCreated}
+	intermediateSNR      = Field{Name: FieldSNR, Kind: KindNumber}
+	intermediateSequence = Field{Name: FieldSequence, Kind: KindInteger}
+	visibilityState      = Field{Name: FieldState, Kind: KindString, Values: []string{"VISIBLE", "HIDDEN"}}
+	constraintField      = Field{Name: FieldConstraint, Kind: KindString, Values: constraints}
+	errorCodeField       = Field{Name: FieldErrorCode, Kind: KindString}
+	lowSNRDetails        = Field{Name: FieldDetails, Kind: KindString}
+	generalErrorDetails  = Field{Name: FieldDetails, Kind: KindString}
+)
+
+// catalog is the vendor's table in its documented order. It is read-only:
+// Events hands out copies.
+var catalog = [...]Event{
+	{"WMS_LOADED", SeverityInfo, nil, "WMS loaded"},
+	{"CONFIGURATION_LOADED", SeverityInfo, nil, "Config fetched using the provided Config ID"},
+	{"CAMERA_PERMISSION_GRANTED", SeverityInfo, nil, "User granted the camera permission"},
+	{"CAMERA_PERMISSION_DENIED", SeverityError, nil, "User denied the camera permission"},
+	{"CAMERA_STARTED", SeverityInfo, nil, "Camera started, by the user or automatically"},
+	{"MEASUREMENT_STARTED", SeverityInfo, nil, "Measurement started, by the user or automatically"},
+	{EventMeasurementCreated, SeverityInfo, []Field{measurementID}, "Measurement was created"},
+	{EventIntermediateResults, SeverityInfo, []Field{measurementID, intermediateSNR, intermediateSequence}, "Intermediate results received"},
+	{"SCAN_COMPLETED", SeverityInfo, []Field{measurementID}, "Scan completed and waiting for the final results"},
+	{"RESULTS_RECEIVED", SeverityInfo, []Field{measurementID}, "Final results received"},
+	{"REDIRECTING_TO_CALLBACK", SeverityInfo, []Field{measurementIfCreated}, "Starting the redirect to the callback URL"},
+	{"MEASUREMENT_CANCELED", SeverityWarn, []Field{measurementID}, "Measurement was cancelled"},
+	{"CONSTRAINT_VIOLATION", SeverityError, []Field{measurementIfCreated, constraintField}, "A face constraint was violated, cancelling the measurement"},
+	{"PAGE_UNLOADED", SeverityInfo, []Field{measurementIfCreated}, "The user closed the tab or navigated away from WMS"},
+	{"WEBSOCKET_DISCONNECTED", SeverityWarn, []Field{measurementID}, "WebSocket disconnected"},
+	{"WEBSOCKET_RECONNECTED", SeverityInfo, []Field{measurementID}, "WebSocket reconnected"},
+	{"WEBSOCKET_RECONNECTION_FAILED", SeverityError, []Field{measurementID}, "WebSocket failed to reconnect"},
+	{"API_ERROR", SeverityError, []Field{measurementIfCreated, errorCodeField}, "API threw an error"},
+	{EventPageVisibilityChange, SeverityInfo, []Field{measurementIfCreated, visibilityState}, "The user minimised or restored the browser, or switched tab"},
+	{"LOW_SNR", SeverityError, []Field{lowSNRDetails}, "Measurement was cancelled due to low SNR"},
+	{"GENERAL_ERROR", SeverityError, []Field{generalErrorDetails}, "There was an error in starting the camera"},
+}
+
+// ErrUnknownEvent is wrapped by every error about an event name that is not
+// in the vendor's table.
+var ErrUnknownEvent = errors.New("unknown event")
+
+// Events returns the catalog in the vendor's documented order.
+func Events() []Event {
+	out := make([]Event, len(catalog))
+	copy(out[:], catalog[:])
+	return out
+}
+
+// LookupEvent finds an event by its exact name. The error for an unknown
+// name suggests the closest known names, since a typo is the usual cause.
+func LookupEvent(name string) (Event, error) {
+	for i := range catalog {
+		if catalog[i].Name == name {
+			return catalog[i], nil
+		}
+	}
+	if s := SuggestEvents(name); len(s) > 0 {
+		return Event{}, fmt.Errorf("%w %q: did you mean %s? ('wms-mock list' shows all %d)", ErrUnknownEvent, name, strings.Join(s, " or "), len(catalog))
+	}
+	return Event{}, fmt.Errorf("%w %q: 'wms-mock list' shows the %d known events", ErrUnknownEvent, name, len(catalog))
+}
+
+// SuggestEvents returns up to two known event names close to name, closest
+// first.
+func SuggestEvents(name string) []string {
+	type candidate struct {
+		name string
+		dist int
+	}
+	up := strings.ToUpper(strings.TrimSpace(name))
+	var cands []candidate
+	for i := range catalog {
+		d := editDistance(up, catalog[i].Name)
+		if d <= max(2, len(catalog[i].Name)/3) {
+			cands = append(cands, candidate{catalog[i].Name, d})
+		}
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].dist < cands[j].dist })
+	var out []string
+	for _, c := range cands {
+		if len(out) == 2 {
+			break
+		}
+		out = append(out, c.name)
+	}
+	return out
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
