@@ -49,8 +49,15 @@ func NewSigner(secret []byte) (*Signer, error) {
 	}
 	key := append([]byte(nil), secret...)
 	s := &Signer{secret: key}
-	s.pool.New = func() any { return hmac.New(sha256.New, key) }
+	s.pool.New = func() any { return &macState{h: hmac.New(sha256.New, key)} }
 	return s, nil
+}
+
+// macState is a reusable HMAC with room for its digest, so that signing
+// allocates nothing.
+type macState struct {
+	h   hash.Hash
+	sum [sha256.Size]byte
 }
 
 // String hides the secret from fmt's %v and %s.
@@ -59,23 +66,24 @@ func (s *Signer) String() string { return "Signer{secret:redacted}" }
 // GoString hides the secret from fmt's %#v.
 func (s *Signer) GoString() string { return s.String() }
 
-// Sum appends the raw HMAC-SHA256 of body to dst.
-func (s *Signer) Sum(dst, body []byte) []byte {
-	h := s.pool.Get().(hash.Hash)
-	h.Reset()
-	h.Write(body)
-	dst = h.Sum(dst)
-	s.pool.Put(h)
-	return dst
-}
-
 // AppendMAC appends the header value for body ("hmac-sha256=" and lowercase
 // hex) to dst.
 func (s *Signer) AppendMAC(dst, body []byte) []byte {
-	var sum [sha256.Size]byte
-	raw := s.Sum(sum[:0], body)
+	st := s.digest(body)
 	dst = append(dst, MACScheme...)
-	return hex.AppendEncode(dst, raw)
+	dst = hex.AppendEncode(dst, st.sum[:])
+	s.pool.Put(st)
+	return dst
+}
+
+// digest computes the HMAC of body into a pooled state; the caller returns
+// it to the pool.
+func (s *Signer) digest(body []byte) *macState {
+	st := s.pool.Get().(*macState)
+	st.h.Reset()
+	st.h.Write(body)
+	st.h.Sum(st.sum[:0])
+	return st
 }
 
 // MAC returns the header value for body.
@@ -95,8 +103,10 @@ func (s *Signer) Verify(header string, body []byte) error {
 	if err != nil {
 		return err
 	}
-	var sum [sha256.Size]byte
-	if !hmac.Equal(got, s.Sum(sum[:0], body)) {
+	st := s.digest(body)
+	equal := hmac.Equal(got, st.sum[:])
+	s.pool.Put(st)
+	if !equal {
 		return ErrMACMismatch
 	}
 	return nil

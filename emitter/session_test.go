@@ -1,0 +1,148 @@
+package emitter
+
+import (
+	"errors"
+	"regexp"
+	"sync"
+	"testing"
+	"time"
+)
+
+var uuidV4 = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+
+func emitAll(t *testing.T, s *Session, names ...string) []Envelope {
+	t.Helper()
+	start := time.Unix(1700000000, 0)
+	var out []Envelope
+	for i, n := range names {
+		e, err := s.Next(Emit{Event: n, Time: start.Add(time.Duration(i) * 5 * time.Second)})
+		if err != nil {
+			t.Fatalf("%s: %v", n, err)
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+func TestSessionSequencesAndKeepsTheMeasurement(t *testing.T) {
+	s := NewSession("sess", 1)
+	envs := emitAll(t, s, "WMS_LOADED", "PAGE_VISIBILITY_CHANGE", "MEASUREMENT_CREATED", "INTERMEDIATE_RESULTS",
+		"WEBSOCKET_DISCONNECTED", "WEBSOCKET_RECONNECTED", "INTERMEDIATE_RESULTS", "PAGE_VISIBILITY_CHANGE", "RESULTS_RECEIVED")
+	var mid string
+	for i, e := range envs {
+		if e.Sequence != int64(i) || e.SessionID != "sess" || e.Timestamp != 1700000000+int64(i)*5 {
+			t.Errorf("event %d: sequence %d session %q timestamp %d", i, e.Sequence, e.SessionID, e.Timestamp)
+		}
+		ev, _ := LookupEvent(e.Event)
+		if e.Severity != ev.Severity {
+			t.Errorf("%s: severity %s", e.Event, e.Severity)
+		}
+		if v, ok := e.Payload.Get(FieldMeasurementID); ok {
+			if mid == "" {
+				mid = v.(string)
+			}
+			if v != mid {
+				t.Errorf("%s: measurement ID changed to %v", e.Event, v)
+			}
+		}
+	}
+	if !uuidV4.MatchString(mid) || s.MeasurementID() != mid {
+		t.Errorf("measurement ID %q is not a v4 UUID", mid)
+	}
+	if _, ok := envs[1].Payload.Get(FieldMeasurementID); ok {
+		t.Errorf("PAGE_VISIBILITY_CHANGE before the measurement carries an ID: %v", envs[1].Payload)
+	}
+	if v, _ := envs[1].Payload.Get(FieldState); v != "HIDDEN" {
+		t.Errorf("first visibility change = %v, want HIDDEN", v)
+	}
+	if v, _ := envs[7].Payload.Get(FieldState); v != "VISIBLE" {
+		t.Errorf("second visibility change = %v, want VISIBLE", v)
+	}
+	if a, b := envs[3].Payload, envs[6].Payload; mustGet(a, FieldSequence) != int64(1) || mustGet(b, FieldSequence) != int64(2) {
+		t.Errorf("intermediate sequences across a reconnect: %v then %v", a, b)
+	}
+}
+
+func mustGet(p Payload, k string) any { v, _ := p.Get(k); return v }
+
+func TestSessionOverrides(t *testing.T) {
+	s := NewSession("s", 1)
+	gap := int64(10)
+	emitAll(t, s, "WMS_LOADED", "MEASUREMENT_CREATED")
+	e, err := s.Next(Emit{Event: "INTERMEDIATE_RESULTS", Sequence: &gap, Severity: SeverityError,
+		Payload: Payload{{FieldSNR, -3.5}, {"extra", "x"}, {FieldMeasurementID, nil}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Sequence != 10 || e.Severity != SeverityError || mustGet(e.Payload, FieldSNR) != -3.5 || mustGet(e.Payload, "extra") != "x" {
+		t.Errorf("overrides not applied: %+v", e)
+	}
+	if _, ok := e.Payload.Get(FieldMeasurementID); ok {
+		t.Errorf("a nil override did not remove the field")
+	}
+	next, _ := s.Next(Emit{Event: "SCAN_COMPLETED"})
+	if next.Sequence != 11 {
+		t.Errorf("after a gap the session continues at %d, want 11", next.Sequence)
+	}
+	if _, err := s.Next(Emit{Event: "FUTURE_EVENT"}); !errors.Is(err, ErrUnknownEvent) {
+		t.Errorf("unknown event without severity: %v", err)
+	}
+	if e, err := s.Next(Emit{Event: "FUTURE_EVENT", Severity: SeverityInfo}); err != nil || e.Payload != nil {
+		t.Errorf("unknown event with severity: %+v %v", e, err)
+	}
+}
+
+func TestSessionRefusesMeasurementEventsBeforeCreation(t *testing.T) {
+	s := NewSession("s", 1)
+	if _, err := s.Next(Emit{Event: "RESULTS_RECEIVED"}); !errors.Is(err, ErrNoMeasurement) {
+		t.Errorf("err = %v, want ErrNoMeasurement", err)
+	}
+	e, err := s.Next(Emit{Event: "REDIRECTING_TO_CALLBACK"})
+	if err != nil || len(e.Payload) != 0 {
+		t.Errorf("an if-created field before creation: %+v %v", e, err)
+	}
+}
+
+func TestSessionIsReproducibleFromItsSeed(t *testing.T) {
+	names := []string{"MEASUREMENT_CREATED", "INTERMEDIATE_RESULTS", "CONSTRAINT_VIOLATION", "API_ERROR"}
+	a := emitAll(t, NewSession("s", 42), names...)
+	b := emitAll(t, NewSession("s", 42), names...)
+	c := emitAll(t, NewSession("s", 43), names...)
+	for i := range a {
+		ja, _ := a[i].AppendJSON(nil)
+		jb, _ := b[i].AppendJSON(nil)
+		if string(ja) != string(jb) {
+			t.Errorf("same seed, different bytes:\n%s\n%s", ja, jb)
+		}
+	}
+	if mustGet(a[0].Payload, FieldMeasurementID) == mustGet(c[0].Payload, FieldMeasurementID) {
+		t.Errorf("different seeds gave the same measurement ID")
+	}
+}
+
+func TestSessionConcurrentUseHandsOutEachSequenceOnce(t *testing.T) {
+	s := NewSession("s", 1)
+	var wg sync.WaitGroup
+	seen := make([]int, 800)
+	var mu sync.Mutex
+	for range 8 {
+		wg.Go(func() {
+			for range 100 {
+				e, err := s.Next(Emit{Event: "WMS_LOADED"})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				seen[e.Sequence]++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	for i, n := range seen {
+		if n != 1 {
+			t.Fatalf("sequence %d handed out %d times", i, n)
+		}
+	}
+}
