@@ -27,7 +27,8 @@ type flagSet struct {
 // parses.
 func newFlagSet(name, argsHelp, about string, std *stdio) *flagSet {
 	fs := &flagSet{FlagSet: flag.NewFlagSet(name, flag.ContinueOnError), name: name, argsHelp: argsHelp, about: about}
-	fs.SetOutput(std.errOut)
+	// The flag package's own messages are replaced by usageError's one line.
+	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
 	return fs
 }
