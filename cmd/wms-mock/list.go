@@ -8,13 +8,19 @@ import (
 	"text/tabwriter"
 
 	"github.com/wmsmock/wms-mock/emitter"
+	"github.com/wmsmock/wms-mock/scenarios"
 )
 
 func runList(_ context.Context, std *stdio, args []string) int {
 	fs := newFlagSet("list", "", `
-Show the event catalog: the 21 events WMS documents, each with its fixed
-severity and payload fields ("?" marks a field sent only once the measurement
-exists).`, std)
+Show the built-in scenarios (name, tags, what the session shows) and the
+event catalog: the 21 events WMS documents, each with its fixed severity and
+payload fields ("?" marks a field sent only once the measurement exists).
+Scenarios tagged journey are realistic and fault-free ('wms-mock run' plays
+them all); those tagged edge carry delivery faults.
+
+  wms-mock list
+  wms-mock list --json | jq -r '.scenarios[].name'`, std)
 	asJSON := fs.Bool("json", false, "print JSON")
 	if code, done := parse(fs, args, std); done {
 		return code
@@ -23,6 +29,7 @@ exists).`, std)
 		return usageError(std, "list", "takes no arguments")
 	}
 	events := emitter.Events()
+	builtin := scenarios.Builtin()
 	if *asJSON {
 		type field struct {
 			Name      string   `json:"name"`
@@ -36,9 +43,20 @@ exists).`, std)
 			Payload     []field `json:"payload,omitempty"`
 			Description string  `json:"description"`
 		}
+		type scenario struct {
+			Name        string   `json:"name"`
+			Description string   `json:"description"`
+			Tags        []string `json:"tags"`
+			Deliveries  int      `json:"deliveries"`
+			DurationMS  int64    `json:"duration_ms"`
+		}
 		out := struct {
-			Events []event `json:"events"`
+			Scenarios []scenario `json:"scenarios"`
+			Events    []event    `json:"events"`
 		}{}
+		for _, s := range builtin {
+			out.Scenarios = append(out.Scenarios, scenario{s.Name, s.Description, s.Tags, s.Len(), s.Duration().Milliseconds()})
+		}
 		for _, e := range events {
 			ev := event{Name: e.Name, Severity: string(e.Severity), Description: e.Description}
 			for _, f := range e.Fields {
@@ -53,8 +71,12 @@ exists).`, std)
 		}
 		return exitOK
 	}
-	fmt.Fprintf(std.out, "Events (%d):\n", len(events))
 	tw := tabwriter.NewWriter(std.out, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "Scenarios (%d):\n", len(builtin))
+	for _, s := range builtin {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", s.Name, strings.Join(s.Tags, ","), s.Description)
+	}
+	fmt.Fprintf(tw, "\nEvents (%d):\n", len(events))
 	for _, e := range events {
 		var fields []string
 		for _, f := range e.Fields {

@@ -2,10 +2,298 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
+	"io"
+	"math/rand/v2"
+	"time"
+
+	"github.com/wmsmock/wms-mock/emitter"
+	"github.com/wmsmock/wms-mock/scenarios"
 )
 
-func runRun(_ context.Context, std *stdio, _ []string) int {
-	fmt.Fprintln(std.errOut, "wms-mock run: not built yet")
-	return exitUsage
+func runRun(ctx context.Context, std *stdio, args []string) int {
+	fs := newFlagSet("run", "[SCENARIO...]", `
+Emit scenarios to a webhook and report the answer to every delivery.
+SCENARIO is a built-in name ('wms-mock list' shows them) or a YAML file
+(scenarios/README.md describes the schema); with none, every built-in
+journey is played: realistic, fault-free sessions.
+
+  WMS_MAC_SECRET=... wms-mock run --url https://example.com/hook
+  wms-mock run happy-path edge-duplicate my-case.yaml --url URL --pace realtime
+  wms-mock run happy-path --url URL --seed 7 --start-time 1700000000 --json
+
+Each session's events go out in order; --concurrency plays several sessions
+at once. One line per delivery (scenario, sequence, event, status, latency,
+verdict), then a summary. Exit 0 when every answer is the one its step
+expects (2xx unless the step says otherwise), 1 when any differs or a
+scenario file is invalid, 2 on a usage error or when the target cannot be
+reached at all.`, std)
+	secret := addSecretFlags(fs)
+	target := addTargetFlags(fs)
+	paceFlag := fs.String("pace", "fast", "`MODE`: fast (no waiting; timestamps still follow the scenario's clock), realtime, or xN (N times faster than real time)")
+	seed := fs.Uint64("seed", 0, "`N` for the generated values (session and measurement IDs, SNR): same seed, same bytes (default random, printed in the summary)")
+	startTime := fs.Int64("start-time", 0, "`UNIX` seconds of the sessions' first event, for reproducible timestamps (default now, per session)")
+	concurrency := fs.Int("concurrency", 1, "play `N` sessions at once")
+	asJSON := fs.Bool("json", false, "print one JSON object per delivery, then a summary object")
+	if code, done := parse(fs, args, std); done {
+		return code
+	}
+	pace, err := scenarios.ParsePace(*paceFlag)
+	if err != nil {
+		return usageError(std, "run", "--pace: %v", err)
+	}
+	if *concurrency < 1 {
+		return usageError(std, "run", "--concurrency must be 1 or more, got %d", *concurrency)
+	}
+	if *startTime < 0 {
+		return usageError(std, "run", "--start-time is Unix seconds, 0 or more, got %d", *startTime)
+	}
+	seedGiven := false
+	fs.Visit(func(f *flag.Flag) { seedGiven = seedGiven || f.Name == "seed" })
+	if !seedGiven {
+		*seed = rand.Uint64N(1e9)
+	}
+
+	list, code := resolveScenarios(std, fs.Args())
+	if list == nil {
+		return code
+	}
+	signer, err := secret.signer(std)
+	if err != nil {
+		return setupError(std, "run", err)
+	}
+	client, err := target.client(std, *concurrency)
+	if err != nil {
+		return setupError(std, "run", err)
+	}
+	defer client.Close()
+
+	opts := scenarios.ExpandOptions{Seed: *seed, Signer: signer}
+	if *startTime > 0 {
+		opts.Start = time.Unix(*startTime, 0)
+	}
+	rep := newRunReport(std.out, *asJSON, list)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	runner := &scenarios.Runner{Sender: client, Pace: pace, Concurrency: *concurrency}
+	begin := time.Now()
+	err = runner.Run(ctx, list, opts, func(r scenarios.Result) {
+		rep.add(r)
+		if rep.isUnreachable() {
+			cancel() // nothing answered and nothing will: stop now
+		}
+	})
+	rep.summary(runSummary{seed: *seed, startTime: *startTime, pace: pace, elapsed: time.Since(begin), interrupted: err != nil && !rep.isUnreachable()})
+	switch {
+	case rep.isUnreachable():
+		fmt.Fprintf(std.errOut, "wms-mock run: cannot reach %s: %s\n", client.URL(), rep.unreachable)
+		return exitUsage
+	case err != nil && !errors.Is(err, context.Canceled):
+		return setupError(std, "run", err)
+	case err != nil || rep.failed > 0:
+		return exitFail
+	}
+	return exitOK
+}
+
+// resolveScenarios finds each argument as a built-in name or a file; no
+// argument means every journey. A nil list means exit with the code.
+func resolveScenarios(std *stdio, args []string) ([]*scenarios.Scenario, int) {
+	if len(args) == 0 {
+		return scenarios.Journeys(), exitOK
+	}
+	var list []*scenarios.Scenario
+	code := exitOK
+	for _, a := range args {
+		s, err := scenarios.Find(a)
+		var problems scenarios.Errors
+		switch {
+		case errors.As(err, &problems):
+			fmt.Fprintln(std.errOut, problems.Error())
+			code = max(code, exitFail)
+		case err != nil:
+			fmt.Fprintf(std.errOut, "wms-mock run: %s\n", firstLine(err.Error()))
+			code = exitUsage
+		default:
+			list = append(list, s)
+		}
+	}
+	if code != exitOK {
+		if code == exitFail {
+			fmt.Fprintln(std.errOut, "wms-mock run: fix the scenario files above ('wms-mock validate FILE' checks them)")
+		}
+		return nil, code
+	}
+	return list, exitOK
+}
+
+// runReport prints deliveries as they come and counts them.
+type runReport struct {
+	w              io.Writer
+	json           *json.Encoder
+	nameWidth      int
+	scenarios      int
+	passed, failed int
+	answered       int
+	unreachable    string
+}
+
+func newRunReport(w io.Writer, asJSON bool, list []*scenarios.Scenario) *runReport {
+	r := &runReport{w: w, scenarios: len(list), nameWidth: 8}
+	for _, s := range list {
+		r.nameWidth = max(r.nameWidth, len(s.Name))
+	}
+	if asJSON {
+		r.json = json.NewEncoder(w)
+	}
+	return r
+}
+
+// isUnreachable reports whether no delivery got an answer because no
+// receiver is there at all.
+func (r *runReport) isUnreachable() bool { return r.unreachable != "" && r.answered == 0 }
+
+// unreachableClasses are failures that mean no receiver is there at all.
+var unreachableClasses = map[emitter.FailureClass]bool{emitter.FailRefused: true, emitter.FailDNS: true, emitter.FailTLS: true}
+
+type deliveryJSON struct {
+	Type      string  `json:"type"`
+	Scenario  string  `json:"scenario"`
+	Session   string  `json:"session"`
+	Step      int     `json:"step"`
+	Line      int     `json:"line"`
+	Event     string  `json:"event,omitempty"`
+	Sequence  *int64  `json:"sequence"`
+	AtMS      int64   `json:"at_ms"`
+	Fault     string  `json:"fault,omitempty"`
+	Expect    string  `json:"expect"`
+	Status    int     `json:"status"`
+	LatencyMS float64 `json:"latency_ms"`
+	Class     string  `json:"class,omitempty"`
+	Message   string  `json:"message,omitempty"`
+	Passed    bool    `json:"passed"`
+}
+
+func (r *runReport) add(res scenarios.Result) {
+	d, a := res.Delivery, res.Outcome.Attempt
+	if res.Passed {
+		r.passed++
+	} else {
+		r.failed++
+	}
+	if a.Class == "" {
+		r.answered++
+	} else if r.answered == 0 && unreachableClasses[a.Class] {
+		r.unreachable = a.Message
+	}
+	if r.json != nil {
+		out := deliveryJSON{
+			Type: "delivery", Scenario: d.Scenario, Session: d.SessionID, Step: d.Step, Line: d.Line, Event: d.Event,
+			AtMS: d.At.Milliseconds(), Fault: d.Fault, Expect: d.Expect.String(), Status: a.Status,
+			LatencyMS: float64(a.Latency.Microseconds()) / 1000, Class: string(a.Class), Message: a.Message, Passed: res.Passed,
+		}
+		if d.Sequence >= 0 {
+			out.Sequence = &d.Sequence
+		}
+		_ = r.json.Encode(out)
+		return
+	}
+	seq, event := "-", d.Event
+	if d.Sequence >= 0 {
+		seq = fmt.Sprint(d.Sequence)
+	}
+	if event == "" {
+		event = "(raw body)"
+	}
+	status := string(a.Class)
+	if a.Class == "" {
+		status = fmt.Sprint(a.Status)
+	}
+	verdict := "ok"
+	note := d.Fault
+	if note != "" && d.Expect != scenarios.Expect2xx {
+		note += "; want " + d.Expect.String()
+	}
+	if !res.Passed {
+		verdict = "FAIL"
+		note = "want " + d.Expect.String()
+		if d.Fault != "" {
+			note = d.Fault + "; " + note
+		}
+		if a.Message != "" {
+			note += ": " + a.Message
+		} else {
+			note += fmt.Sprintf(", got %d", a.Status)
+		}
+	}
+	if note != "" {
+		note = "  (" + note + ")"
+	}
+	fmt.Fprintf(r.w, "%-*s %4s  %-29s %7s %9s  %s%s\n", r.nameWidth, d.Scenario, seq, event, status, roundLatency(a.Latency), verdict, note)
+}
+
+func roundLatency(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "-"
+	case d < time.Millisecond:
+		return d.Round(time.Microsecond).String()
+	case d < time.Second:
+		return d.Round(10 * time.Microsecond).String()
+	}
+	return d.Round(time.Millisecond).String()
+}
+
+type runSummary struct {
+	seed        uint64
+	startTime   int64
+	pace        scenarios.Pace
+	elapsed     time.Duration
+	interrupted bool
+}
+
+func (r *runReport) summary(s runSummary) {
+	total := r.passed + r.failed
+	if r.json != nil {
+		out := struct {
+			Type        string `json:"type"`
+			Scenarios   int    `json:"scenarios"`
+			Deliveries  int    `json:"deliveries"`
+			Passed      int    `json:"passed"`
+			Failed      int    `json:"failed"`
+			Seed        uint64 `json:"seed"`
+			StartTime   int64  `json:"start_time,omitempty"`
+			Pace        string `json:"pace"`
+			ElapsedMS   int64  `json:"elapsed_ms"`
+			Interrupted bool   `json:"interrupted,omitempty"`
+			Unreachable string `json:"unreachable,omitempty"`
+		}{"summary", r.scenarios, total, r.passed, r.failed, s.seed, s.startTime, s.pace.String(), s.elapsed.Milliseconds(), s.interrupted, r.unreachable}
+		_ = r.json.Encode(out)
+		return
+	}
+	replay := fmt.Sprintf("--seed %d", s.seed)
+	if s.startTime > 0 {
+		replay += fmt.Sprintf(" --start-time %d", s.startTime)
+	}
+	fmt.Fprintf(r.w, "\n%s, %s: %d passed, %d failed in %v (pace %s, %s)\n",
+		plural(r.scenarios, "scenario", "scenarios"), plural(total, "delivery", "deliveries"),
+		r.passed, r.failed, s.elapsed.Round(time.Millisecond), s.pace, replay)
+	switch {
+	case r.isUnreachable():
+		// The caller explains on stderr.
+	case s.interrupted:
+		fmt.Fprintln(r.w, "INTERRUPTED: not every delivery was sent")
+	case r.failed > 0:
+		fmt.Fprintf(r.w, "FAIL: %s got an answer other than the one its step expects\n", plural(r.failed, "delivery", "deliveries"))
+	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
