@@ -2,10 +2,137 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"net"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/wmsmock/wms-mock/receiver"
 )
 
-func runReceive(_ context.Context, std *stdio, _ []string) int {
-	fmt.Fprintln(std.errOut, "wms-mock receive: not built yet")
-	return exitUsage
+// maxSummaryFindings bounds the findings printed in the summary.
+const maxSummaryFindings = 50
+
+func runReceive(ctx context.Context, std *stdio, args []string) int {
+	fs := newFlagSet("receive", "", `
+Run the reference receiver: a webhook endpoint that does what a correct one
+must. It answers POST on any path, so register whatever URL you like:
+
+  200  stored, or already stored (a redelivery of the same sessionId and
+       sequence, whatever the order of arrival)
+  400  the body is not a JSON object with timestamp, sessionId, sequence,
+       event and severity
+  401  X-WMS-Content-MAC is missing, malformed or wrong for the raw body
+  405  not a POST;  413  body over 1 MiB;  503  the events file failed
+
+Unknown events and fields are accepted. What breaks the documented
+contract (a sequence gap, a wrong severity, a missing payload field, a
+changing measurement ID, a redelivery with another body) is logged as a
+warning. One log line per request goes to standard error, and a summary to
+standard output on Ctrl-C or SIGTERM, once requests in flight are answered.
+GET /healthz answers 200; GET /events?session=ID lists what arrived.
+
+Try it:
+  export WMS_MAC_SECRET=dev-secret
+  wms-mock receive --events events.jsonl &
+  printf '%s' '{"timestamp":1689684577,"sessionId":"s1","sequence":0,"event":"WMS_LOADED","severity":"INFO"}' > body.json
+  curl -i -H "X-WMS-Content-MAC: $(wms-mock sign body.json)" --data-binary @body.json http://127.0.0.1:8080/webhook
+  curl 'http://127.0.0.1:8080/events?session=s1'
+  wms-mock run --url http://127.0.0.1:8080/webhook
+
+Against the real WMS: put the receiver behind a tunnel, register the
+tunnel's HTTPS URL as the Config ID's webhook, and give the receiver the
+Config ID's MAC secret. Each event the vendor sends is then checked:
+  cloudflared tunnel --url http://127.0.0.1:8080     (or: ngrok http 8080)`, std)
+	secret := addSecretFlags(fs)
+	listen := fs.String("listen", "127.0.0.1:8080", "listen on `ADDR` (host:port; port 0 picks a free one, logged at start)")
+	events := fs.String("events", "", "append each accepted event to `FILE`, one JSON line, on disk before the answer; an existing file is read back, so duplicates stay duplicates across restarts")
+	maxEvents := fs.Int("max-events", receiver.DefaultMemoryLimit, "keep the last `N` events in memory; the duplicate index reaches that far back")
+	if code, done := parse(fs, args, std); done {
+		return code
+	}
+	if fs.NArg() > 0 {
+		return usageError(std, "receive", "unexpected argument %q: receive takes flags only", fs.Arg(0))
+	}
+	signer, err := secret.signer(std)
+	if err != nil {
+		return setupError(std, "receive", err)
+	}
+
+	logger := slog.New(slog.NewTextHandler(std.errOut, nil))
+	opts := []receiver.Option{receiver.WithLogger(logger), receiver.WithMemoryLimit(*maxEvents)}
+	if *events != "" {
+		opts = append(opts, receiver.WithEventsFile(*events))
+	}
+	rc, err := receiver.New(signer, opts...)
+	if err != nil {
+		return setupError(std, "receive", err)
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		rc.Close()
+		return setupError(std, "receive", fmt.Errorf("cannot listen on %s: %w (pick another --listen address)", *listen, err))
+	}
+	srv := receiver.NewServer(*listen, rc)
+	srv.ErrorLog = slog.NewLogLogger(logger.Handler(), slog.LevelWarn)
+	url := "http://" + ln.Addr().String()
+	if *events != "" {
+		logger.Info("listening", "url", url, "events", *events, "reloaded", rc.Stats().Reloaded)
+	} else {
+		logger.Info("listening", "url", url)
+	}
+
+	start := time.Now()
+	serveErr := receiver.Serve(ctx, srv, ln)
+	err = errors.Join(serveErr, rc.Close())
+	printReceiveSummary(std.out, rc, url, time.Since(start), *events, err == nil)
+	if err != nil {
+		fmt.Fprintf(std.errOut, "wms-mock receive: %s\n", firstLine(err.Error()))
+		return exitFail
+	}
+	return exitOK
+}
+
+// printReceiveSummary writes what the receiver saw, for the person who
+// pressed Ctrl-C.
+func printReceiveSummary(w io.Writer, rc *receiver.Receiver, url string, ran time.Duration, eventsFile string, stored bool) {
+	st := rc.Stats()
+	fmt.Fprintf(w, "wms-mock receive: stopped after %s on %s\n", ran.Round(time.Millisecond), url)
+	fmt.Fprintf(w, "  events     %d accepted, %d duplicates (%d with a changed body), %d sessions in memory\n",
+		st.Accepted, st.Duplicates, st.Changed, st.Sessions)
+	if eventsFile != "" {
+		state := "every acknowledged event is on disk"
+		if !stored {
+			state = "writing failed: events answered 503 were not stored"
+		}
+		fmt.Fprintf(w, "  file       %s: %d reloaded at start; %s\n", eventsFile, st.Reloaded, state)
+	}
+	if len(st.Rejected) > 0 {
+		var parts []string
+		for _, status := range slices.Sorted(maps.Keys(st.Rejected)) {
+			parts = append(parts, fmt.Sprintf("%d x%d", status, st.Rejected[status]))
+		}
+		fmt.Fprintf(w, "  rejected   %s\n", strings.Join(parts, ", "))
+	}
+	if len(st.Events) > 0 {
+		var parts []string
+		for _, name := range slices.Sorted(maps.Keys(st.Events)) {
+			parts = append(parts, fmt.Sprintf("%s %d", name, st.Events[name]))
+		}
+		fmt.Fprintf(w, "  per event  %s\n", strings.Join(parts, ", "))
+	}
+	findings := rc.Findings()
+	fmt.Fprintf(w, "  findings   %d\n", len(findings)+st.DroppedFindings)
+	for i, f := range findings {
+		if i == maxSummaryFindings {
+			fmt.Fprintf(w, "    ... and %d more\n", len(findings)-i+st.DroppedFindings)
+			break
+		}
+		fmt.Fprintf(w, "    %s\n", f)
+	}
 }

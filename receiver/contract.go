@@ -1,0 +1,210 @@
+package receiver
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/wmsmock/wms-mock/emitter"
+)
+
+// FindingKind names one way the traffic breaks the documented contract.
+type FindingKind string
+
+// The contract checks. None of them refuses an event: a receiver must stay
+// forward-compatible, so it accepts and reports instead.
+const (
+	FindingUnknownEvent       FindingKind = "unknown-event"
+	FindingWrongSeverity      FindingKind = "wrong-severity"
+	FindingMissingField       FindingKind = "missing-field"
+	FindingBadField           FindingKind = "bad-field"
+	FindingSequenceGap        FindingKind = "sequence-gap"
+	FindingSequenceRepeat     FindingKind = "sequence-repeat"
+	FindingChangedRedelivery  FindingKind = "changed-redelivery"
+	FindingMeasurementChanged FindingKind = "measurement-changed"
+)
+
+// Finding is one break of the contract, seen on an accepted event.
+type Finding struct {
+	Kind      FindingKind `json:"kind"`
+	SessionID string      `json:"sessionId"`
+	Sequence  int64       `json:"sequence"`
+	Event     string      `json:"event,omitempty"`
+	Message   string      `json:"message"`
+}
+
+func (f Finding) String() string {
+	return fmt.Sprintf("%s: session %q sequence %d: %s", f.Kind, clip(f.SessionID), f.Sequence, f.Message)
+}
+
+// undocumented are payload field names wms-mock chose because the vendor
+// names none; real WMS traffic cannot be faulted for not using them.
+var undocumented = map[string]bool{emitter.FieldErrorCode: true, emitter.FieldConstraint: true}
+
+// checkEvent judges one event on its own against the catalog, and notes its
+// measurement ID for the per-session check. It needs no session state, so
+// it runs before the store's lock is taken.
+func checkEvent(rec *Record) []Finding {
+	var out []Finding
+	add := func(kind FindingKind, format string, a ...any) {
+		out = append(out, Finding{Kind: kind, SessionID: rec.SessionID, Sequence: rec.Sequence, Event: rec.Event, Message: fmt.Sprintf(format, a...)})
+	}
+	if rec.Sequence < 0 {
+		add(FindingBadField, "sequence %d is negative: a session's sequence starts at 0", rec.Sequence)
+	}
+	var payload map[string]json.RawMessage
+	payloadErr := json.Unmarshal(rec.Payload, &payload)
+	if raw, ok := payload[emitter.FieldMeasurementID]; ok {
+		_ = json.Unmarshal(raw, &rec.measurementID)
+	}
+
+	ev, err := emitter.LookupEvent(rec.Event)
+	if err != nil {
+		add(FindingUnknownEvent, "%v", err)
+		return out
+	}
+	if rec.Severity != string(ev.Severity) {
+		add(FindingWrongSeverity, "%s has severity %s in the catalog, got %q", ev.Name, ev.Severity, clip(rec.Severity))
+	}
+	if !ev.HasPayload() {
+		return out
+	}
+	if rec.Payload != nil && payloadErr != nil {
+		add(FindingBadField, "payload must be a JSON object")
+	}
+	for _, f := range ev.Fields {
+		if undocumented[f.Name] {
+			continue
+		}
+		raw, ok := payload[f.Name]
+		if !ok {
+			if f.Presence == emitter.Required {
+				add(FindingMissingField, "%s requires payload.%s (%s)", ev.Name, f.Name, f.Kind)
+			}
+			continue
+		}
+		if problem := checkField(f, raw); problem != "" {
+			add(FindingBadField, "payload.%s %s", f.Name, problem)
+		}
+	}
+	return out
+}
+
+// checkField returns what is wrong with one payload value, or "".
+func checkField(f emitter.Field, raw json.RawMessage) string {
+	switch f.Kind {
+	case emitter.KindNumber, emitter.KindInteger:
+		var n json.Number
+		if json.Unmarshal(raw, &n) != nil {
+			return "must be a number, got " + clip(string(raw))
+		}
+		if f.Kind == emitter.KindInteger {
+			if _, err := strconv.ParseInt(string(n), 10, 64); err != nil {
+				return "must be an integer, got " + clip(string(n))
+			}
+		} else if v, err := strconv.ParseFloat(string(n), 64); err != nil || math.IsInf(v, 0) {
+			return "must be a finite number, got " + clip(string(n))
+		}
+		return ""
+	}
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return "must be a string, got " + clip(string(raw))
+	}
+	if f.Kind == emitter.KindUUID && !isUUIDv4(s) {
+		return fmt.Sprintf("must be a version 4 UUID, got %q", clip(s))
+	}
+	if len(f.Values) > 0 && !slices.Contains(f.Values, s) {
+		return fmt.Sprintf("must be one of %s, got %q", strings.Join(f.Values, ", "), clip(s))
+	}
+	return ""
+}
+
+// isUUIDv4 reports whether s is a lowercase or uppercase version 4 UUID
+// such as a1e6c2e6-410b-4e19-bae5-a72a0343d322.
+func isUUIDv4(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case i == 8 || i == 13 || i == 18 || i == 23:
+			if c != '-' {
+				return false
+			}
+		case !strings.ContainsRune("0123456789abcdefABCDEF", rune(c)):
+			return false
+		}
+	}
+	return s[14] == '4' && strings.ContainsRune("89abAB", rune(s[19]))
+}
+
+// sessionFindings judges a session as a whole. It runs on demand rather
+// than on arrival because arrival order proves nothing: sequence 5 before 4
+// is not a gap once 4 arrives, and a measurement ID is judged against the
+// MEASUREMENT_CREATED before it in sequence, not in time.
+func sessionFindings(s *session) []Finding {
+	seqs := make([]int64, 0, len(s.events))
+	for seq := range s.events {
+		seqs = append(seqs, seq)
+	}
+	slices.Sort(seqs)
+	var out []Finding
+
+	// Gaps: every number from 0 to the highest received should be there. A
+	// session trimmed by the memory limit has lost its early numbers, so it
+	// is not judged.
+	if !s.trimmed && len(seqs) > 0 {
+		var missing []string
+		first, next := int64(-1), int64(0)
+		for _, seq := range seqs {
+			if seq < 0 {
+				continue
+			}
+			if seq > next {
+				if first < 0 {
+					first = next
+				}
+				missing = append(missing, span(next, seq-1))
+			}
+			next = seq + 1
+		}
+		if len(missing) > 0 {
+			if len(missing) > 5 {
+				missing = append(missing[:5], fmt.Sprintf("and %d more ranges", len(missing)-5))
+			}
+			out = append(out, Finding{Kind: FindingSequenceGap, SessionID: s.id, Sequence: first,
+				Message: fmt.Sprintf("sequence %s never arrived (highest received: %d)", strings.Join(missing, ", "), next-1)})
+		}
+	}
+
+	// Measurement IDs: each event carries the ID of the latest
+	// MEASUREMENT_CREATED before it.
+	current := ""
+	for _, seq := range seqs {
+		rec := s.events[seq]
+		switch {
+		case rec.Event == emitter.EventMeasurementCreated:
+			current = rec.measurementID
+		case rec.measurementID == "":
+		case current == "":
+			current = rec.measurementID
+		case rec.measurementID != current:
+			out = append(out, Finding{Kind: FindingMeasurementChanged, SessionID: s.id, Sequence: seq, Event: rec.Event,
+				Message: fmt.Sprintf("measurementId changed from %s to %s without a MEASUREMENT_CREATED", clip(current), clip(rec.measurementID))})
+			current = rec.measurementID
+		}
+	}
+	return out
+}
+
+func span(from, to int64) string {
+	if from == to {
+		return strconv.FormatInt(from, 10)
+	}
+	return fmt.Sprintf("%d-%d", from, to)
+}

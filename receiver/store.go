@@ -1,0 +1,247 @@
+package receiver
+
+import (
+	"bytes"
+	"cmp"
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+)
+
+// maxFindings bounds the findings kept from arrivals; later ones are only
+// counted, since one misbehaving sender could otherwise fill the memory.
+const maxFindings = 1000
+
+// Stats counts what the receiver did since it started.
+type Stats struct {
+	// Accepted is the number of new events stored.
+	Accepted int `json:"accepted"`
+	// Duplicates is the number of redeliveries of a stored (sessionId,
+	// sequence), answered 2xx and not stored again.
+	Duplicates int `json:"duplicates"`
+	// Changed counts the Duplicates whose body differed from the stored one.
+	Changed int `json:"changed"`
+	// Reloaded is the number of events read back from the events file.
+	Reloaded int `json:"reloaded"`
+	// Rejected counts refused requests by HTTP status.
+	Rejected map[int]int `json:"rejected"`
+	// Events counts stored events (accepted and reloaded) by event name.
+	Events map[string]int `json:"events"`
+	// Sessions is the number of sessions held in memory.
+	Sessions int `json:"sessions"`
+	// DroppedFindings counts findings beyond the first maxFindings.
+	DroppedFindings int `json:"droppedFindings,omitempty"`
+}
+
+// session is what the receiver knows of one sessionId: its events by
+// sequence, which is also the duplicate index.
+type session struct {
+	id     string
+	events map[int64]*Record
+	// trimmed is set once the memory limit evicted one of its events.
+	trimmed bool
+}
+
+// find returns the stored event with sequence seq, or nil.
+func (s *session) find(seq int64) *Record {
+	if s == nil {
+		return nil
+	}
+	return s.events[seq]
+}
+
+// verdict is what the store made of a valid event.
+type verdict string
+
+const (
+	verdictAccepted  verdict = "accepted"
+	verdictDuplicate verdict = "duplicate"
+	// verdictChanged is a validly signed redelivery with another body: it is
+	// answered like a duplicate, the first body is kept, and it is flagged.
+	verdictChanged verdict = "changed-redelivery"
+)
+
+// admission is the store's answer for one event.
+type admission struct {
+	verdict  verdict
+	findings []Finding
+	// batch is the journal batch to wait for before answering, 0 for none.
+	batch uint64
+}
+
+// store holds the events in memory, bounded by limit, in arrival order. It
+// is the duplicate index, and with a journal it writes each new event's
+// line under the same lock that admits it, so that a duplicate can never be
+// answered before its first copy is on its way to disk.
+type store struct {
+	limit   int
+	journal *journal // nil without an events file
+
+	mu       sync.Mutex
+	sessions map[string]*session
+	ring     []*Record // arrival order; once full, the oldest is at next
+	next     int
+	findings []Finding
+	stats    Stats
+}
+
+func newStore(limit int) *store {
+	return &store{limit: limit, sessions: make(map[string]*session),
+		stats: Stats{Rejected: make(map[int]int), Events: make(map[string]int)}}
+}
+
+// admit stores rec unless its (sessionId, sequence) is known. found are
+// the findings of checkEvent, kept only when rec is new. replayed events
+// come from the events file and are not written again.
+func (s *store) admit(rec *Record, found []Finding, replayed bool) (admission, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// Once the events file fails, nothing is acknowledged, duplicates
+	// included: the receiver can no longer tell what is on disk.
+	if s.journal != nil && !replayed {
+		if err := s.journal.err(); err != nil {
+			return admission{}, err
+		}
+	}
+	sess := s.sessions[rec.SessionID]
+	if first := sess.find(rec.Sequence); first != nil {
+		a := admission{verdict: verdictDuplicate}
+		if !bytes.Equal(first.Body, rec.Body) {
+			a.verdict = verdictChanged
+			a.findings = []Finding{changedFinding(first, rec)}
+			s.addFindings(a.findings)
+		}
+		if !replayed {
+			s.stats.Duplicates++
+			if a.verdict == verdictChanged {
+				s.stats.Changed++
+			}
+			if s.journal != nil {
+				a.batch = s.journal.barrier()
+			}
+		}
+		return a, nil
+	}
+
+	a := admission{verdict: verdictAccepted, findings: found}
+	if s.journal != nil && !replayed {
+		var err error
+		if a.batch, err = s.journal.append(rec.appendLine(nil)); err != nil {
+			return admission{}, err
+		}
+	}
+	if sess == nil {
+		sess = &session{id: rec.SessionID, events: make(map[int64]*Record)}
+		s.sessions[rec.SessionID] = sess
+	}
+	rec.SessionID = sess.id // one copy of the string per session
+	sess.events[rec.Sequence] = rec
+	s.push(rec)
+	s.addFindings(found)
+	if replayed {
+		s.stats.Reloaded++
+	} else {
+		s.stats.Accepted++
+	}
+	s.stats.Events[rec.Event]++
+	return a, nil
+}
+
+// changedFinding describes a validly signed redelivery whose body differs
+// from the stored one. A different event under the same number is a
+// numbering fault of the sender; the same event with another body is most
+// often a retry that re-stamped its timestamp.
+func changedFinding(first, again *Record) Finding {
+	f := Finding{Kind: FindingChangedRedelivery, SessionID: again.SessionID, Sequence: again.Sequence, Event: again.Event,
+		Message: "redelivered, validly signed, with a different body; the first body is kept"}
+	if first.Event != again.Event {
+		f.Kind = FindingSequenceRepeat
+		f.Message = fmt.Sprintf("sequence %d was used by %s and again by %s; the first is kept", again.Sequence, clip(first.Event), clip(again.Event))
+	}
+	return f
+}
+
+// push appends rec to the arrival order and, past the limit, forgets the
+// oldest event: its redelivery would then be stored again, which is the
+// price of bounded memory.
+func (s *store) push(rec *Record) {
+	if len(s.ring) < s.limit {
+		s.ring = append(s.ring, rec)
+		return
+	}
+	old := s.ring[s.next]
+	s.ring[s.next] = rec
+	s.next = (s.next + 1) % s.limit
+	sess := s.sessions[old.SessionID]
+	delete(sess.events, old.Sequence)
+	sess.trimmed = true
+	if len(sess.events) == 0 {
+		delete(s.sessions, old.SessionID)
+	}
+}
+
+func (s *store) addFindings(found []Finding) {
+	for _, f := range found {
+		if len(s.findings) < maxFindings {
+			s.findings = append(s.findings, f)
+		} else {
+			s.stats.DroppedFindings++
+		}
+	}
+}
+
+func (s *store) reject(status int) {
+	s.mu.Lock()
+	s.stats.Rejected[status]++
+	s.mu.Unlock()
+}
+
+// events returns the stored events of sessionID ("" for all) in arrival
+// order.
+func (s *store) events(sessionID string) []Record {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := []Record{}
+	for _, part := range [][]*Record{s.ring[s.next:], s.ring[:s.next]} {
+		for _, rec := range part {
+			if sessionID == "" || rec.SessionID == sessionID {
+				out = append(out, *rec)
+			}
+		}
+	}
+	return out
+}
+
+// allFindings returns the findings of sessionID ("" for all): those seen
+// on arrival and those judged on each session as it stands now, ordered by
+// session and sequence.
+func (s *store) allFindings(sessionID string) []Finding {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := []Finding{}
+	for _, f := range s.findings {
+		if sessionID == "" || f.SessionID == sessionID {
+			out = append(out, f)
+		}
+	}
+	for id, sess := range s.sessions {
+		if sessionID == "" || id == sessionID {
+			out = append(out, sessionFindings(sess)...)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Finding) int {
+		return cmp.Or(cmp.Compare(a.SessionID, b.SessionID), cmp.Compare(a.Sequence, b.Sequence), cmp.Compare(a.Kind, b.Kind))
+	})
+	return out
+}
+
+func (s *store) snapshot() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.stats
+	st.Rejected = maps.Clone(s.stats.Rejected)
+	st.Events = maps.Clone(s.stats.Events)
+	st.Sessions = len(s.sessions)
+	return st
+}
