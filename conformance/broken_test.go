@@ -1,0 +1,647 @@
+package conformance_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/wmsmock/wms-mock/emitter"
+	"github.com/wmsmock/wms-mock/receiver"
+)
+
+// The broken receivers below are the reference receiver with one defect
+// each, so that the only difference the suite can see is that defect.
+
+// maxBody is the reference receiver's cap; the wrappers leave bodies above
+// it to the reference, which refuses them.
+const maxBody = receiver.DefaultMaxBody
+
+// newReference returns a fresh reference receiver verifying with signer.
+func newReference(t testing.TB, signer *emitter.Signer) *receiver.Receiver {
+	t.Helper()
+	rc, err := receiver.New(signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rc.Close() })
+	return rc
+}
+
+// serve runs h on a loopback port; handler panics are expected from some
+// broken receivers, so the server's log is discarded.
+func serve(t testing.TB, h http.Handler) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(h)
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// readBody reads a POST body no larger than the cap and puts it back for
+// the next handler. ok is false for bodies the reference must judge alone.
+func readBody(r *http.Request) (body []byte, ok bool) {
+	if r.Method != http.MethodPost || r.ContentLength > maxBody {
+		return nil, false
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil || len(b) > maxBody {
+		return nil, false
+	}
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	return b, true
+}
+
+func macOf(r *http.Request) string { return r.Header.Get(emitter.HeaderMAC) }
+
+// resign replaces the MAC with a correct one, so that the reference
+// receiver behind a broken verifier accepts what the verifier let through.
+func resign(r *http.Request, s *emitter.Signer, body []byte) {
+	r.Header.Set(emitter.HeaderMAC, s.MAC(body))
+}
+
+// verifier puts a broken MAC check in front of the reference receiver.
+func verifier(t testing.TB, valid func(s *emitter.Signer, mac string, body []byte) bool) http.Handler {
+	s := testSigner(t)
+	ref := newReference(t, s)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, ok := readBody(r)
+		if !ok {
+			ref.ServeHTTP(w, r)
+			return
+		}
+		if !valid(s, macOf(r), body) {
+			http.Error(w, "bad MAC", http.StatusUnauthorized)
+			return
+		}
+		resign(r, s, body)
+		ref.ServeHTTP(w, r)
+	})
+}
+
+// afterVerify runs a broken step once the MAC is known to be right; it
+// returns true when it answered. Everything else goes to the reference.
+func afterVerify(t testing.TB, step func(w http.ResponseWriter, r *http.Request, body []byte, next http.Handler) bool) http.Handler {
+	s := testSigner(t)
+	ref := newReference(t, s)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, ok := readBody(r)
+		if ok && s.Verify(macOf(r), body) == nil && step(w, r, body, ref) {
+			return
+		}
+		ref.ServeHTTP(w, r)
+	})
+}
+
+// key is the (sessionId, sequence) of a body that has them.
+func key(body []byte) (string, bool) {
+	var env struct {
+		SessionID *string `json:"sessionId"`
+		Sequence  *int64  `json:"sequence"`
+	}
+	if json.Unmarshal(body, &env) != nil || env.SessionID == nil || env.Sequence == nil {
+		return "", false
+	}
+	return fmt.Sprintf("%s/%d", *env.SessionID, *env.Sequence), true
+}
+
+// recorder remembers the status a handler answered with.
+type recorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *recorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+// rewriter answers with another status than the handler chose.
+type rewriter struct {
+	http.ResponseWriter
+	from, to int
+}
+
+func (r *rewriter) WriteHeader(code int) {
+	if code == r.from {
+		code = r.to
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+// reencode is what JSON.stringify(JSON.parse(body)) gives in Node.js: keys
+// kept in order, whitespace dropped, escapes decoded. A receiver that
+// verifies these bytes instead of the raw body breaks on any other layout.
+func reencode(body []byte) ([]byte, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var out bytes.Buffer
+	var stack []byte // '{' or '['
+	var first []bool
+	var afterKey bool
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return out.Bytes(), nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
+			out.WriteByte(byte(d))
+			stack, first = stack[:len(stack)-1], first[:len(first)-1]
+			continue
+		}
+		if !afterKey && len(stack) > 0 {
+			if !first[len(first)-1] {
+				out.WriteByte(',')
+			}
+			first[len(first)-1] = false
+		}
+		isKey := !afterKey && len(stack) > 0 && stack[len(stack)-1] == '{'
+		afterKey = false
+		switch v := tok.(type) {
+		case json.Delim:
+			out.WriteByte(byte(v))
+			stack, first = append(stack, byte(v)), append(first, true)
+		case string:
+			var b bytes.Buffer
+			enc := json.NewEncoder(&b)
+			enc.SetEscapeHTML(false)
+			_ = enc.Encode(v)
+			out.Write(bytes.TrimSuffix(b.Bytes(), []byte("\n")))
+			if isKey {
+				out.WriteByte(':')
+				afterKey = true
+			}
+		case json.Number:
+			out.WriteString(v.String())
+		case bool:
+			fmt.Fprint(&out, v)
+		case nil:
+			out.WriteString("null")
+		}
+	}
+}
+
+func TestReencodeKeepsCanonicalBodies(t *testing.T) {
+	for _, in := range []string{
+		`{"timestamp":1,"sessionId":"a","sequence":0,"event":"X","severity":"INFO","payload":{"snr":1.5,"list":[1,"b",null,true,{}]}}`,
+		`[]`, `null`, `"s"`,
+	} {
+		got, err := reencode([]byte(in))
+		if err != nil || string(got) != in {
+			t.Errorf("reencode(%s) = %s, %v", in, got, err)
+		}
+	}
+	got, _ := reencode([]byte("{ \"a\" : \"\\u00e9\" }"))
+	if string(got) != `{"a":"é"}` {
+		t.Errorf("reencode kept whitespace or escapes: %s", got)
+	}
+}
+
+// broken is one receiver of the family and the specs that must catch it.
+type broken struct {
+	name    string
+	defect  string
+	handler func(t testing.TB) http.Handler
+	// timeout is the run's --timeout; short for the slow receivers.
+	timeout time.Duration
+	// args are extra flags of the run.
+	args  []string
+	fails []string
+	// says are lines the console output must contain.
+	says []string
+}
+
+// acceptSpecs need a validly signed event accepted: a receiver that
+// accepts nothing fails exactly these.
+var acceptSpecs = []string{
+	"raw-whitespace", "raw-key-order", "raw-escapes", "all-events", "journey", "interleaved",
+	"duplicate", "out-of-order", "unknown-event", "unknown-fields", "burst",
+}
+
+var signatureMusts = []string{"missing-mac", "wrong-secret", "tampered-body", "tampered-replay", "one-digit", "truncated-mac", "empty-mac"}
+
+func brokenReceivers() []broken {
+	return []broken{
+		{
+			name: "reference", defect: "none: the reference receiver",
+			handler: func(t testing.TB) http.Handler { return newReference(t, testSigner(t)) },
+		},
+		{
+			name: "no-verification", defect: "accepts any MAC, or none",
+			handler: func(t testing.TB) http.Handler {
+				return verifier(t, func(*emitter.Signer, string, []byte) bool { return true })
+			},
+			fails: slices.Concat(signatureMusts, []string{"wrong-scheme", "reject-status"}),
+		},
+		{
+			name: "skip-missing", defect: "verifies only when the header is present",
+			handler: func(t testing.TB) http.Handler {
+				return verifier(t, func(s *emitter.Signer, mac string, body []byte) bool {
+					return mac == "" || s.Verify(mac, body) == nil
+				})
+			},
+			fails: []string{"missing-mac", "reject-status"},
+		},
+		{
+			name: "prefix-compare", defect: "accepts any prefix of the right MAC (strings.HasPrefix)",
+			handler: func(t testing.TB) http.Handler {
+				return verifier(t, func(s *emitter.Signer, mac string, body []byte) bool {
+					return mac != "" && strings.HasPrefix(s.MAC(body), mac)
+				})
+			},
+			fails: []string{"truncated-mac", "empty-mac"},
+		},
+		{
+			name: "partial-compare", defect: "compares only the first 16 bytes of the digest",
+			handler: func(t testing.TB) http.Handler {
+				return verifier(t, func(s *emitter.Signer, mac string, body []byte) bool {
+					got, err := emitter.ParseMAC(mac)
+					want, _ := emitter.ParseMAC(s.MAC(body))
+					return err == nil && bytes.Equal(got[:16], want[:16])
+				})
+			},
+			fails: []string{"one-digit", "reject-status"},
+		},
+		{
+			name: "any-scheme", defect: "takes the digest after any '=' and ignores the scheme",
+			handler: func(t testing.TB) http.Handler {
+				return verifier(t, func(s *emitter.Signer, mac string, body []byte) bool {
+					digest := mac[strings.LastIndexByte(mac, '=')+1:]
+					return digest != "" && digest == strings.TrimPrefix(s.MAC(body), emitter.MACScheme)
+				})
+			},
+			fails: []string{"wrong-scheme"},
+		},
+		{
+			name: "reserialised", defect: "verifies JSON.stringify(JSON.parse(body)) instead of the raw bytes",
+			handler: func(t testing.TB) http.Handler {
+				return verifier(t, func(s *emitter.Signer, mac string, body []byte) bool {
+					again, err := reencode(body)
+					if err != nil {
+						// Express's body parser answers 400 before any handler.
+						return s.Verify(mac, body) == nil
+					}
+					return s.Verify(mac, again) == nil
+				})
+			},
+			fails: []string{"raw-whitespace", "raw-escapes"},
+		},
+		{
+			name: "wrong-secret", defect: "verifies with another Config ID's secret",
+			handler: func(t testing.TB) http.Handler {
+				other, _ := emitter.NewSigner([]byte("another-config-id-secret"))
+				return newReference(t, other)
+			},
+			fails: slices.Concat(acceptSpecs, []string{"malformed-status"}),
+			says:  []string{"note: a validly signed event got 401 Unauthorized", "check that the secret is the Config ID's MAC secret"},
+		},
+		{
+			name: "redirect", defect: "redirects every POST to the URL with a trailing slash (308)",
+			handler: func(t testing.TB) http.Handler {
+				ref := newReference(t, testSigner(t))
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if r.Method == http.MethodPost {
+						http.Redirect(w, r, r.URL.Path+"/", http.StatusPermanentRedirect)
+						return
+					}
+					ref.ServeHTTP(w, r)
+				})
+			},
+			fails: slices.Concat(acceptSpecs, []string{"reject-status", "malformed-status"}),
+			says:  []string{"note: a validly signed event got 308 Permanent Redirect"},
+		},
+		{
+			name: "500-on-broken-json", defect: "answers 500 to a signed body that does not parse",
+			handler: func(t testing.TB) http.Handler {
+				return afterVerify(t, func(w http.ResponseWriter, _ *http.Request, body []byte, _ http.Handler) bool {
+					if json.Valid(body) {
+						return false
+					}
+					http.Error(w, "SyntaxError: Unexpected token", http.StatusInternalServerError)
+					return true
+				})
+			},
+			fails: []string{"malformed-json", "malformed-status"},
+		},
+		{
+			name: "panic-on-null", defect: "dereferences the decoded envelope without checking it (a null body panics)",
+			handler: func(t testing.TB) http.Handler {
+				return afterVerify(t, func(w http.ResponseWriter, _ *http.Request, body []byte, _ http.Handler) bool {
+					var env *struct {
+						SessionID string `json:"sessionId"`
+					}
+					if json.Unmarshal(body, &env) == nil {
+						// For a "null" body env stays nil, and this panics.
+						w.Header().Set("X-Session", env.SessionID)
+					}
+					return false
+				})
+			},
+			fails: []string{"malformed-scalar", "malformed-status"},
+		},
+		{
+			name: "500-on-unknown-event", defect: "answers 500 to an event name outside the catalog",
+			handler: func(t testing.TB) http.Handler {
+				return afterVerify(t, func(w http.ResponseWriter, _ *http.Request, body []byte, _ http.Handler) bool {
+					var env struct {
+						Event *string `json:"event"`
+					}
+					if json.Unmarshal(body, &env) != nil || env.Event == nil {
+						return false
+					}
+					if _, err := emitter.LookupEvent(*env.Event); err != nil {
+						http.Error(w, "unhandled event", http.StatusInternalServerError)
+						return true
+					}
+					return false
+				})
+			},
+			fails: []string{"unknown-event"},
+		},
+		{
+			name: "500-on-unknown-fields", defect: "decodes the envelope with DisallowUnknownFields and answers 500",
+			handler: func(t testing.TB) http.Handler {
+				return afterVerify(t, func(w http.ResponseWriter, _ *http.Request, body []byte, _ http.Handler) bool {
+					if _, ok := key(body); !ok {
+						return false
+					}
+					dec := json.NewDecoder(bytes.NewReader(body))
+					dec.DisallowUnknownFields()
+					var env struct {
+						Timestamp int64          `json:"timestamp"`
+						SessionID string         `json:"sessionId"`
+						Sequence  int64          `json:"sequence"`
+						Event     string         `json:"event"`
+						Severity  string         `json:"severity"`
+						Payload   map[string]any `json:"payload"`
+					}
+					if err := dec.Decode(&env); err != nil && strings.Contains(err.Error(), "unknown field") {
+						http.Error(w, err.Error(), http.StatusInternalServerError)
+						return true
+					}
+					return false
+				})
+			},
+			fails: []string{"unknown-fields"},
+		},
+		{
+			name: "ascii-only", defect: "refuses strings with non-ASCII characters (400)",
+			handler: func(t testing.TB) http.Handler {
+				return afterVerify(t, func(w http.ResponseWriter, _ *http.Request, body []byte, _ http.Handler) bool {
+					var v any
+					if json.Unmarshal(body, &v) != nil || !hasNonASCII(v) {
+						return false
+					}
+					http.Error(w, "non-ASCII text", http.StatusBadRequest)
+					return true
+				})
+			},
+			fails: []string{"raw-escapes"},
+		},
+		{
+			name: "409-on-duplicate", defect: "answers 409 Conflict to a redelivery",
+			handler: func(t testing.TB) http.Handler {
+				var mu sync.Mutex
+				seen := map[string]bool{}
+				return afterVerify(t, func(w http.ResponseWriter, r *http.Request, body []byte, next http.Handler) bool {
+					k, ok := key(body)
+					if !ok {
+						return false
+					}
+					mu.Lock()
+					dup := seen[k]
+					mu.Unlock()
+					if dup {
+						http.Error(w, "duplicate", http.StatusConflict)
+						return true
+					}
+					rec := &recorder{ResponseWriter: w}
+					next.ServeHTTP(rec, r)
+					if rec.status/100 == 2 {
+						mu.Lock()
+						seen[k] = true
+						mu.Unlock()
+					}
+					return true
+				})
+			},
+			fails: []string{"duplicate"},
+		},
+		{
+			name: "in-order-only", defect: "refuses a sequence that skips ahead or goes back (409)",
+			handler: func(t testing.TB) http.Handler {
+				var mu sync.Mutex
+				next := map[string]int64{}
+				return afterVerify(t, func(w http.ResponseWriter, r *http.Request, body []byte, h http.Handler) bool {
+					var env struct {
+						SessionID *string `json:"sessionId"`
+						Sequence  *int64  `json:"sequence"`
+					}
+					if json.Unmarshal(body, &env) != nil || env.SessionID == nil || env.Sequence == nil {
+						return false
+					}
+					mu.Lock()
+					want, known := next[*env.SessionID]
+					mu.Unlock()
+					if known && *env.Sequence != want && *env.Sequence != want-1 {
+						http.Error(w, fmt.Sprintf("expected sequence %d", want), http.StatusConflict)
+						return true
+					}
+					rec := &recorder{ResponseWriter: w}
+					h.ServeHTTP(rec, r)
+					if rec.status/100 == 2 {
+						mu.Lock()
+						next[*env.SessionID] = max(want, *env.Sequence+1)
+						mu.Unlock()
+					}
+					return true
+				})
+			},
+			fails: []string{"out-of-order"},
+		},
+		{
+			name: "dedup-before-verify", defect: "answers 200 to a known (sessionId, sequence) before it verifies",
+			handler: func(t testing.TB) http.Handler {
+				ref := newReference(t, testSigner(t))
+				var mu sync.Mutex
+				seen := map[string]bool{}
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					body, ok := readBody(r)
+					k, hasKey := key(body)
+					if !ok || !hasKey {
+						ref.ServeHTTP(w, r)
+						return
+					}
+					mu.Lock()
+					dup := seen[k]
+					mu.Unlock()
+					if dup {
+						fmt.Fprintln(w, `{"verdict":"duplicate"}`)
+						return
+					}
+					rec := &recorder{ResponseWriter: w}
+					ref.ServeHTTP(rec, r)
+					if rec.status/100 == 2 {
+						mu.Lock()
+						seen[k] = true
+						mu.Unlock()
+					}
+				})
+			},
+			fails: []string{"tampered-replay"},
+		},
+		{
+			name: "slow-when-busy", defect: "handles one request at a time, 10 ms each, behind a global lock",
+			handler: func(t testing.TB) http.Handler {
+				ref := newReference(t, testSigner(t))
+				lock := make(chan struct{}, 1)
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					// Read the body first: only then does the server notice
+					// a client that gave up, so that it leaves the queue.
+					readBody(r)
+					select {
+					case lock <- struct{}{}:
+					case <-r.Context().Done():
+						return
+					}
+					defer func() { <-lock }()
+					time.Sleep(10 * time.Millisecond)
+					ref.ServeHTTP(w, r)
+				})
+			},
+			// 200 sessions queue for two seconds behind the lock, twice
+			// the deadline, while one request alone takes 10 ms.
+			timeout: time.Second,
+			args:    []string{"--burst", "200"},
+			fails:   []string{"burst"},
+		},
+		{
+			name: "slow-on-cancel", defect: "does slow work before answering MEASUREMENT_CANCELED",
+			handler: func(t testing.TB) http.Handler {
+				return afterVerify(t, func(w http.ResponseWriter, r *http.Request, body []byte, _ http.Handler) bool {
+					if !bytes.Contains(body, []byte(`"event":"MEASUREMENT_CANCELED"`)) {
+						return false
+					}
+					select {
+					case <-time.After(5 * time.Second):
+					case <-r.Context().Done():
+					}
+					return false
+				})
+			},
+			timeout: time.Second,
+			fails:   []string{"all-events", "deadline"},
+		},
+		{
+			name: "no-body-cap", defect: "reads and accepts a body of any size",
+			handler: func(t testing.TB) http.Handler {
+				s := testSigner(t)
+				ref := newReference(t, s)
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if r.Method == http.MethodPost && r.ContentLength > maxBody {
+						body, _ := io.ReadAll(r.Body)
+						if s.Verify(macOf(r), body) == nil {
+							fmt.Fprintln(w, `{"verdict":"stored"}`)
+							return
+						}
+					}
+					ref.ServeHTTP(w, r)
+				})
+			},
+			fails: []string{"oversized"},
+		},
+		{
+			name: "dies-after-oversized", defect: "stops answering anything after an oversized body",
+			handler: func(t testing.TB) http.Handler {
+				ref := newReference(t, testSigner(t))
+				var mu sync.Mutex
+				dead := false
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					mu.Lock()
+					if r.ContentLength > maxBody {
+						dead = true
+					}
+					d := dead
+					mu.Unlock()
+					if d {
+						panic(http.ErrAbortHandler) // the connection closes unanswered
+					}
+					ref.ServeHTTP(w, r)
+				})
+			},
+			fails: []string{"oversized"},
+		},
+		{
+			name: "get-200", defect: "answers 200 to GET on the webhook URL",
+			handler: func(t testing.TB) http.Handler {
+				ref := newReference(t, testSigner(t))
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if r.Method == http.MethodGet {
+						fmt.Fprintln(w, "webhook ok")
+						return
+					}
+					ref.ServeHTTP(w, r)
+				})
+			},
+			fails: []string{"methods"},
+		},
+		{
+			name: "400-on-bad-mac", defect: "refuses bad MACs with 400 instead of 401",
+			handler: func(t testing.TB) http.Handler {
+				ref := newReference(t, testSigner(t))
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					ref.ServeHTTP(&rewriter{ResponseWriter: w, from: 401, to: 400}, r)
+				})
+			},
+			fails: []string{"reject-status"},
+			says:  []string{"WARN  should  signature", "PASS with warnings"},
+		},
+		{
+			name: "200-on-malformed", defect: "acknowledges signed bodies that are not events with 200",
+			handler: func(t testing.TB) http.Handler {
+				ref := newReference(t, testSigner(t))
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					ref.ServeHTTP(&rewriter{ResponseWriter: w, from: 400, to: 200}, r)
+				})
+			},
+			fails: []string{"malformed-status"},
+		},
+	}
+}
+
+func hasNonASCII(v any) bool {
+	switch v := v.(type) {
+	case string:
+		for i := 0; i < len(v); i++ {
+			if v[i] >= utf8.RuneSelf {
+				return true
+			}
+		}
+	case []any:
+		for _, x := range v {
+			if hasNonASCII(x) {
+				return true
+			}
+		}
+	case map[string]any:
+		for k, x := range v {
+			if hasNonASCII(k) || hasNonASCII(x) {
+				return true
+			}
+		}
+	}
+	return false
+}

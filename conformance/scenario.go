@@ -1,0 +1,89 @@
+package conformance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/onsi/ginkgo/v2"
+
+	"github.com/wmsmock/wms-mock/scenarios"
+)
+
+// scenarioLabels are the labels of every --scenarios spec: a step's
+// expected answer is a hard requirement, so they are must.
+var scenarioLabels = []string{string(Must), AreaScenario}
+
+const scenarioCorrect = "gives each delivery the answer its step expects: 2xx for an event as WMS sends it, a refusal for a delivery the step spoils on purpose."
+
+func scenarioTitle(sc *scenarios.Scenario) string {
+	return "plays scenario " + sc.Name + " as its steps expect"
+}
+
+// checkScenarios refuses a list the suite cannot report on clearly.
+func checkScenarios(list []*scenarios.Scenario) error {
+	seen := map[string]bool{}
+	for _, sc := range list {
+		if sc == nil {
+			return fmt.Errorf("%w: a nil scenario", ErrConfig)
+		}
+		if seen[sc.Name] {
+			return fmt.Errorf("%w: two scenarios are named %q: each becomes a spec, so names must differ", ErrConfig, sc.Name)
+		}
+		seen[sc.Name] = true
+	}
+	return nil
+}
+
+// registerScenarios adds one spec per scenario of the Config.
+func (s *suite) registerScenarios(runCtx context.Context) {
+	for _, sc := range s.cfg.Scenarios {
+		ginkgo.It(scenarioTitle(sc), ginkgo.Label(scenarioLabels...), func(sctx ginkgo.SpecContext) {
+			ctx, cancel := context.WithCancel(sctx)
+			defer cancel()
+			defer context.AfterFunc(runCtx, cancel)()
+			c := &check{correct: scenarioCorrect}
+			s.playScenario(ctx, c, sc)
+			if c.failed() {
+				ginkgo.Fail(c.message())
+			}
+		})
+	}
+}
+
+// playScenario expands a scenario on a fresh session that starts now and
+// checks every answer against its step's expectation.
+func (s *suite) playScenario(ctx context.Context, c *check, sc *scenarios.Scenario) {
+	opts := scenarios.ExpandOptions{Seed: s.seed, Signer: s.signer}
+	if sc.SessionID == "" {
+		opts.SessionID = s.newSession().ID()
+	}
+	ds, err := sc.Expand(opts)
+	if err != nil {
+		c.fail(fmt.Sprintf("Scenario %s (%s) cannot be expanded: %v", sc.Name, sc.File, err))
+		return
+	}
+	runner := scenarios.Runner{Sender: s.client}
+	err = runner.Play(ctx, ds, func(r scenarios.Result) {
+		if r.Passed {
+			return
+		}
+		d := r.Delivery
+		x := exchange{url: s.client.URL(), req: d.Request, att: r.Outcome.Attempt}
+		what := []string{d.Event}
+		if d.Event == "" {
+			what = []string{"raw body"}
+		}
+		if d.Sequence >= 0 {
+			what = append(what, fmt.Sprintf("sequence %d", d.Sequence))
+		}
+		if d.Fault != "" {
+			what = append(what, d.Fault)
+		}
+		c.fail(fmt.Sprintf("%s:%d (%s) expects %s, got %s.", sc.File, d.Line, strings.Join(what, ", "), d.Expect, x.outcome()), x)
+	})
+	if err != nil && !errors.Is(err, context.Canceled) {
+		c.fail(fmt.Sprintf("Scenario %s stopped: %v", sc.Name, err))
+	}
+}
