@@ -19,5 +19,11 @@ test:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
+# Each fuzz target for FUZZTIME; their seed corpora also run in 'make test'.
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzParseMAC$$' -fuzztime $(FUZZTIME) ./emitter
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./scenarios
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./receiver
+
 clean:
 	rm -rf bin
