@@ -10,6 +10,7 @@ package emitter
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -59,6 +60,7 @@ const (
 	KindInteger
 )
 
+// String names the kind as 'wms-mock list' shows it.
 func (k FieldKind) String() string {
 	switch k {
 	case KindUUID:
@@ -79,6 +81,13 @@ type Field struct {
 	Presence Presence
 	// Values, when set, lists every value the field may take.
 	Values []string
+	// Examples are values the emitter draws from when Values is empty; the
+	// field may take others.
+	Examples []string
+	// Undocumented marks a key wms-mock chose because the vendor documents
+	// the value but not its name, so real WMS traffic cannot be faulted for
+	// using another.
+	Undocumented bool
 }
 
 // Event is one entry of the vendor's event table.
@@ -102,6 +111,16 @@ func (e Event) Field(name string) (Field, bool) {
 	return Field{}, false
 }
 
+// clone copies e deeply, so that no caller can change the shared catalog.
+func (e Event) clone() Event {
+	e.Fields = slices.Clone(e.Fields)
+	for i := range e.Fields {
+		e.Fields[i].Values = slices.Clone(e.Fields[i].Values)
+		e.Fields[i].Examples = slices.Clone(e.Fields[i].Examples)
+	}
+	return e
+}
+
 // NeedsMeasurement reports whether the event cannot be sent before
 // MEASUREMENT_CREATED, because its measurement ID is required.
 func (e Event) NeedsMeasurement() bool {
@@ -116,73 +135,81 @@ const (
 	EventPageVisibilityChange = "PAGE_VISIBILITY_CHANGE"
 )
 
-// Face constraints a CONSTRAINT_VIOLATION may report.
-var constraints = []string{"TOO_CLOSE", "TOO_FAR", "TURN_LEFT", "TURN_RIGHT", "LOOK_UP", "LOOK_DOWN", "TILT_LEFT", "TILT_RIGHT", "NOT_CENTERED", "HOLD_STILL"}
+// catalog is the table the emitter reads on its hot path. Nothing writes
+// it after start-up: callers get deep copies.
+var catalog = newCatalog()
 
-// API error codes wms-mock invents for API_ERROR; the vendor names none.
-var apiErrorCodes = []string{"MEASUREMENT_CREATE_FAILED", "UNAUTHORIZED", "RATE_LIMITED", "INTERNAL_ERROR", "RESULTS_UNAVAILABLE"}
-
-var (
-	measurementID        = Field{Name: FieldMeasurementID, Kind: KindUUID}
-	measurementIfCreated = Field{Name: FieldMeasurementID, Kind: KindUUID, Presence: IfCreated}
-	intermediateSNR      = Field{Name: FieldSNR, Kind: KindNumber}
-	intermediateSequence = Field{Name: FieldSequence, Kind: KindInteger}
-	visibilityState      = Field{Name: FieldState, Kind: KindString, Values: []string{"VISIBLE", "HIDDEN"}}
-	constraintField      = Field{Name: FieldConstraint, Kind: KindString, Values: constraints}
-	errorCodeField       = Field{Name: FieldErrorCode, Kind: KindString}
-	lowSNRDetails        = Field{Name: FieldDetails, Kind: KindString}
-	generalErrorDetails  = Field{Name: FieldDetails, Kind: KindString}
-)
-
-// catalog is the vendor's table in its documented order. It is read-only:
-// Events hands out copies.
-var catalog = [...]Event{
-	{"WMS_LOADED", SeverityInfo, nil, "WMS loaded"},
-	{"CONFIGURATION_LOADED", SeverityInfo, nil, "Config fetched using the provided Config ID"},
-	{"CAMERA_PERMISSION_GRANTED", SeverityInfo, nil, "User granted the camera permission"},
-	{"CAMERA_PERMISSION_DENIED", SeverityError, nil, "User denied the camera permission"},
-	{"CAMERA_STARTED", SeverityInfo, nil, "Camera started, by the user or automatically"},
-	{"MEASUREMENT_STARTED", SeverityInfo, nil, "Measurement started, by the user or automatically"},
-	{EventMeasurementCreated, SeverityInfo, []Field{measurementID}, "Measurement was created"},
-	{EventIntermediateResults, SeverityInfo, []Field{measurementID, intermediateSNR, intermediateSequence}, "Intermediate results received"},
-	{"SCAN_COMPLETED", SeverityInfo, []Field{measurementID}, "Scan completed and waiting for the final results"},
-	{"RESULTS_RECEIVED", SeverityInfo, []Field{measurementID}, "Final results received"},
-	{"REDIRECTING_TO_CALLBACK", SeverityInfo, []Field{measurementIfCreated}, "Starting the redirect to the callback URL"},
-	{"MEASUREMENT_CANCELED", SeverityWarn, []Field{measurementID}, "Measurement was cancelled"},
-	{"CONSTRAINT_VIOLATION", SeverityError, []Field{measurementIfCreated, constraintField}, "A face constraint was violated, cancelling the measurement"},
-	{"PAGE_UNLOADED", SeverityInfo, []Field{measurementIfCreated}, "The user closed the tab or navigated away from WMS"},
-	{"WEBSOCKET_DISCONNECTED", SeverityWarn, []Field{measurementID}, "WebSocket disconnected"},
-	{"WEBSOCKET_RECONNECTED", SeverityInfo, []Field{measurementID}, "WebSocket reconnected"},
-	{"WEBSOCKET_RECONNECTION_FAILED", SeverityError, []Field{measurementID}, "WebSocket failed to reconnect"},
-	{"API_ERROR", SeverityError, []Field{measurementIfCreated, errorCodeField}, "API threw an error"},
-	{EventPageVisibilityChange, SeverityInfo, []Field{measurementIfCreated, visibilityState}, "The user minimised or restored the browser, or switched tab"},
-	{"LOW_SNR", SeverityError, []Field{lowSNRDetails}, "Measurement was cancelled due to low SNR"},
-	{"GENERAL_ERROR", SeverityError, []Field{generalErrorDetails}, "There was an error in starting the camera"},
+// newCatalog returns the vendor's table in its documented order.
+func newCatalog() []Event {
+	var (
+		measurementID        = Field{Name: FieldMeasurementID, Kind: KindUUID}
+		measurementIfCreated = Field{Name: FieldMeasurementID, Kind: KindUUID, Presence: IfCreated}
+		snr                  = Field{Name: FieldSNR, Kind: KindNumber}
+		sequence             = Field{Name: FieldSequence, Kind: KindInteger}
+		state                = Field{Name: FieldState, Kind: KindString, Values: []string{"VISIBLE", "HIDDEN"}}
+		// The platform's face constraints.
+		constraint = Field{Name: FieldConstraint, Kind: KindString, Undocumented: true, Values: []string{
+			"TOO_CLOSE", "TOO_FAR", "TURN_LEFT", "TURN_RIGHT", "LOOK_UP", "LOOK_DOWN", "TILT_LEFT", "TILT_RIGHT", "NOT_CENTERED", "HOLD_STILL"}}
+		// The vendor names no API error codes; these are plausible ones.
+		errorCode = Field{Name: FieldErrorCode, Kind: KindString, Undocumented: true, Examples: []string{
+			"MEASUREMENT_CREATE_FAILED", "UNAUTHORIZED", "RATE_LIMITED", "INTERNAL_ERROR", "RESULTS_UNAVAILABLE"}}
+		lowSNR       = Field{Name: FieldDetails, Kind: KindString, Examples: []string{"LOW_SNR"}}
+		generalError = Field{Name: FieldDetails, Kind: KindString, Examples: []string{"CAMERA_START_ERROR"}}
+	)
+	return []Event{
+		{"WMS_LOADED", SeverityInfo, nil, "WMS loaded"},
+		{"CONFIGURATION_LOADED", SeverityInfo, nil, "Config fetched using the provided Config ID"},
+		{"CAMERA_PERMISSION_GRANTED", SeverityInfo, nil, "User granted the camera permission"},
+		{"CAMERA_PERMISSION_DENIED", SeverityError, nil, "User denied the camera permission"},
+		{"CAMERA_STARTED", SeverityInfo, nil, "Camera started, by the user or automatically"},
+		{"MEASUREMENT_STARTED", SeverityInfo, nil, "Measurement started, by the user or automatically"},
+		{EventMeasurementCreated, SeverityInfo, []Field{measurementID}, "Measurement was created"},
+		{EventIntermediateResults, SeverityInfo, []Field{measurementID, snr, sequence}, "Intermediate results received"},
+		{"SCAN_COMPLETED", SeverityInfo, []Field{measurementID}, "Scan completed and waiting for the final results"},
+		{"RESULTS_RECEIVED", SeverityInfo, []Field{measurementID}, "Final results received"},
+		{"REDIRECTING_TO_CALLBACK", SeverityInfo, []Field{measurementIfCreated}, "Starting the redirect to the callback URL"},
+		{"MEASUREMENT_CANCELED", SeverityWarn, []Field{measurementID}, "Measurement was cancelled"},
+		{"CONSTRAINT_VIOLATION", SeverityError, []Field{measurementIfCreated, constraint}, "A face constraint was violated, cancelling the measurement"},
+		{"PAGE_UNLOADED", SeverityInfo, []Field{measurementIfCreated}, "The user closed the tab or navigated away from WMS"},
+		{"WEBSOCKET_DISCONNECTED", SeverityWarn, []Field{measurementID}, "WebSocket disconnected"},
+		{"WEBSOCKET_RECONNECTED", SeverityInfo, []Field{measurementID}, "WebSocket reconnected"},
+		{"WEBSOCKET_RECONNECTION_FAILED", SeverityError, []Field{measurementID}, "WebSocket failed to reconnect"},
+		{"API_ERROR", SeverityError, []Field{measurementIfCreated, errorCode}, "API threw an error"},
+		{EventPageVisibilityChange, SeverityInfo, []Field{measurementIfCreated, state}, "The user minimised or restored the browser, or switched tab"},
+		{"LOW_SNR", SeverityError, []Field{lowSNR}, "Measurement was cancelled due to low SNR"},
+		{"GENERAL_ERROR", SeverityError, []Field{generalError}, "There was an error in starting the camera"},
+	}
 }
 
 // ErrUnknownEvent is wrapped by every error about an event name that is not
 // in the vendor's table.
 var ErrUnknownEvent = errors.New("unknown event")
 
-// Events returns the catalog in the vendor's documented order.
-func Events() []Event {
-	out := make([]Event, len(catalog))
-	copy(out[:], catalog[:])
-	return out
-}
+// Events returns the catalog in the vendor's documented order. The result
+// is the caller's own: changing it changes no one else's catalog.
+func Events() []Event { return newCatalog() }
 
 // LookupEvent finds an event by its exact name. The error for an unknown
 // name suggests the closest known names, since a typo is the usual cause.
 func LookupEvent(name string) (Event, error) {
-	for i := range catalog {
-		if catalog[i].Name == name {
-			return catalog[i], nil
-		}
+	if e := lookup(name); e != nil {
+		return e.clone(), nil
 	}
 	if s := SuggestEvents(name); len(s) > 0 {
 		return Event{}, fmt.Errorf("%w %q: did you mean %s? ('wms-mock list' shows all %d)", ErrUnknownEvent, name, strings.Join(s, " or "), len(catalog))
 	}
 	return Event{}, fmt.Errorf("%w %q: 'wms-mock list' shows the %d known events", ErrUnknownEvent, name, len(catalog))
+}
+
+// lookup finds an event in the shared catalog, for the emitter's own hot
+// path; the result must not be changed.
+func lookup(name string) *Event {
+	for i := range catalog {
+		if catalog[i].Name == name {
+			return &catalog[i]
+		}
+	}
+	return nil
 }
 
 // SuggestEvents returns up to two known event names close to name, closest

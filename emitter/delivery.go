@@ -11,9 +11,12 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -41,7 +44,10 @@ type FailureClass string
 // Failure classes. An empty class means an HTTP answer arrived; whether its
 // status is a success is a separate question (see Attempt.OK).
 const (
-	FailTimeout  FailureClass = "timeout"
+	FailTimeout FailureClass = "timeout"
+	// FailConnect is a connection that was not made within the deadline:
+	// the host does not answer at all (a firewall, a wrong address).
+	FailConnect  FailureClass = "connect_timeout"
 	FailRefused  FailureClass = "refused"
 	FailReset    FailureClass = "reset"
 	FailTLS      FailureClass = "tls"
@@ -283,7 +289,18 @@ func (c *Client) attempt(parent context.Context, r Request) Attempt {
 	if method == "" {
 		method = http.MethodPost
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.url, bytes.NewReader(r.Body))
+	// connected tells a host that never answered the connection apart
+	// from a receiver that connected and then never answered.
+	var connected atomic.Bool
+	trace := &httptrace.ClientTrace{
+		ConnectDone: func(_, _ string, err error) {
+			if err == nil {
+				connected.Store(true)
+			}
+		},
+		GotConn: func(httptrace.GotConnInfo) { connected.Store(true) },
+	}
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), method, c.url, bytes.NewReader(r.Body))
 	if err != nil {
 		return Attempt{Class: FailOther, Message: err.Error()}
 	}
@@ -302,15 +319,29 @@ func (c *Client) attempt(parent context.Context, r Request) Attempt {
 	resp, err := c.http.Do(req)
 	if err != nil {
 		class, msg := c.classify(ctx, parent, err)
+		if class == FailTimeout && !connected.Load() {
+			class, msg = FailConnect, fmt.Sprintf("no connection within %v: check the host and port in the URL, and any firewall between", c.timeout)
+		}
 		return Attempt{Latency: time.Since(start), Class: class, Message: msg}
 	}
 	defer resp.Body.Close()
 	a := Attempt{Status: resp.StatusCode}
-	var buf bytes.Buffer
-	n, err := io.Copy(&buf, io.LimitReader(resp.Body, c.bodyCap+1))
+	// Keep the first bytes for reports and count the rest, so that a
+	// recorded answer holds a small prefix, not the whole read buffer.
+	var prefix [bodyPrefixLen]byte
+	kept, err := io.ReadFull(resp.Body, prefix[:])
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		err = nil
+	}
+	n := int64(kept)
+	if err == nil && kept == bodyPrefixLen {
+		var rest int64
+		rest, err = io.Copy(io.Discard, io.LimitReader(resp.Body, c.bodyCap+1-n))
+		n += rest
+	}
 	a.Latency = time.Since(start)
 	a.BodySize = n
-	a.Body = buf.Bytes()[:min(buf.Len(), bodyPrefixLen)]
+	a.Body = slices.Clone(prefix[:kept])
 	switch {
 	case n > c.bodyCap:
 		a.Class, a.Message = FailTooLarge, fmt.Sprintf("the answer's body is over %d bytes: a webhook should answer with a short body", c.bodyCap)

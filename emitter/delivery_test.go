@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -370,5 +372,53 @@ func BenchmarkDeliveryLoop(b *testing.B) {
 		if out := c.Send(context.Background(), req); !out.OK() {
 			b.Fatal(out.Message)
 		}
+	}
+}
+
+// fullBacklog returns a loopback address whose listen queue is full and
+// never drained, so that a new connection's SYN is dropped and dialing
+// hangs, as with a firewalled host.
+func fullBacklog(t *testing.T) string {
+	t.Helper()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		t.Skipf("raw socket: %v", err)
+	}
+	t.Cleanup(func() { syscall.Close(fd) })
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Listen(fd, 0); err != nil {
+		t.Fatal(err)
+	}
+	sa, _ := syscall.Getsockname(fd)
+	addr := fmt.Sprintf("127.0.0.1:%d", sa.(*syscall.SockaddrInet4).Port)
+	// Fill the queue; the dials that fill it complete, later ones hang.
+	for range 4 {
+		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		if err != nil {
+			break
+		}
+		t.Cleanup(func() { c.Close() })
+	}
+	return "http://" + addr + "/webhook"
+}
+
+func TestConnectTimeoutIsItsOwnClass(t *testing.T) {
+	url := fullBacklog(t)
+	out := newTestClient(t, url, WithTimeout(300*time.Millisecond)).Send(context.Background(), SignedRequest(testSigner(t), []byte(`{}`)))
+	if out.Class != FailConnect || !strings.Contains(out.Message, "no connection") {
+		t.Errorf("outcome %+v, want class %q", out, FailConnect)
+	}
+}
+
+func TestRecordedAnswerKeepsOnlyItsPrefix(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, strings.Repeat("a", 60<<10))
+	}))
+	defer srv.Close()
+	out := newTestClient(t, srv.URL).Send(context.Background(), SignedRequest(testSigner(t), []byte(`{}`)))
+	if !out.OK() || out.BodySize != 60<<10 || cap(out.Body) > bodyPrefixLen {
+		t.Errorf("size %d, kept len %d cap %d", out.BodySize, len(out.Body), cap(out.Body))
 	}
 }

@@ -71,9 +71,9 @@ func (s *Session) Next(e Emit) (Envelope, error) {
 	defer s.mu.Unlock()
 
 	env := Envelope{Timestamp: e.Time.Unix(), SessionID: s.id, Event: e.Event, Severity: e.Severity}
-	ev, err := LookupEvent(e.Event)
-	known := err == nil
-	if !known && e.Severity == "" {
+	ev := lookup(e.Event)
+	if ev == nil && e.Severity == "" {
+		_, err := LookupEvent(e.Event)
 		return Envelope{}, err
 	}
 	if env.Severity == "" {
@@ -81,7 +81,8 @@ func (s *Session) Next(e Emit) (Envelope, error) {
 	}
 
 	var payload Payload
-	if known {
+	if ev != nil {
+		var err error
 		if payload, err = s.generate(ev, e.Payload); err != nil {
 			return Envelope{}, err
 		}
@@ -113,7 +114,7 @@ func (s *Session) Next(e Emit) (Envelope, error) {
 
 // generate fills in the payload fields the catalog gives ev, in catalog
 // order, and advances the session's measurement state.
-func (s *Session) generate(ev Event, overrides Payload) (Payload, error) {
+func (s *Session) generate(ev *Event, overrides Payload) (Payload, error) {
 	if !ev.HasPayload() {
 		return nil, nil
 	}
@@ -149,16 +150,18 @@ func (s *Session) generate(ev Event, overrides Payload) (Payload, error) {
 				state = "VISIBLE"
 			}
 			payload = append(payload, PayloadField{f.Name, state})
-		case FieldConstraint:
-			payload = append(payload, PayloadField{f.Name, constraints[s.rng.IntN(len(constraints))]})
-		case FieldErrorCode:
-			payload = append(payload, PayloadField{f.Name, apiErrorCodes[s.rng.IntN(len(apiErrorCodes))]})
-		case FieldDetails:
-			details := "LOW_SNR"
-			if ev.Name == "GENERAL_ERROR" {
-				details = "CAMERA_START_ERROR"
+		default:
+			choices := f.Values
+			if len(choices) == 0 {
+				choices = f.Examples
 			}
-			payload = append(payload, PayloadField{f.Name, details})
+			switch len(choices) {
+			case 0:
+			case 1:
+				payload = append(payload, PayloadField{f.Name, choices[0]})
+			default:
+				payload = append(payload, PayloadField{f.Name, choices[s.rng.IntN(len(choices))]})
+			}
 		}
 	}
 	return payload, nil
