@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -42,35 +43,50 @@ func newTestClient(t testing.TB, url string, opts ...Option) *Client {
 }
 
 // rawServer accepts connections on loopback and hands each to handle, so
-// tests can play receivers that no http.Server would be.
-func rawServer(t *testing.T, handle func(net.Conn)) string {
+// tests can play receivers that no http.Server would be. Handlers wait on
+// done instead of sleeping; cleanup closes it and waits for every handler,
+// so that no test leaves goroutines behind for the next.
+func rawServer(t *testing.T, handle func(c net.Conn, done <-chan struct{})) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan struct{})
-	conns := make(chan net.Conn, 16)
-	go func() {
-		defer close(done)
+	var handlers sync.WaitGroup
+	var mu sync.Mutex
+	var conns []net.Conn
+	handlers.Go(func() {
 		for {
 			c, err := ln.Accept()
 			if err != nil {
 				return
 			}
-			conns <- c
-			go handle(c)
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		<-done
-		close(conns)
-		for c := range conns {
-			c.Close()
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			handlers.Go(func() { handle(c, done) })
 		}
 	})
+	t.Cleanup(func() {
+		close(done)
+		ln.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+		handlers.Wait()
+	})
 	return "http://" + ln.Addr().String() + "/webhook"
+}
+
+// pause waits d, or less when the test ends.
+func pause(done <-chan struct{}, d time.Duration) {
+	select {
+	case <-done:
+	case <-time.After(d):
+	}
 }
 
 // readRequest reads one HTTP/1.1 request's raw bytes off c.
@@ -99,7 +115,7 @@ func readRequest(c net.Conn) ([]byte, error) {
 
 func TestRawRequestSpellsTheHeaderAsDocumented(t *testing.T) {
 	captured := make(chan []byte, 1)
-	url := rawServer(t, func(c net.Conn) {
+	url := rawServer(t, func(c net.Conn, done <-chan struct{}) {
 		raw, _ := readRequest(c)
 		captured <- raw
 		io.WriteString(c, "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n")
@@ -134,31 +150,31 @@ func TestRawRequestSpellsTheHeaderAsDocumented(t *testing.T) {
 
 func TestDeliveryFailureClasses(t *testing.T) {
 	const deadline = 400 * time.Millisecond
-	hang := rawServer(t, func(c net.Conn) { readRequest(c); time.Sleep(5 * deadline); c.Close() })
-	neverRead := rawServer(t, func(c net.Conn) { time.Sleep(5 * deadline); c.Close() })
-	dribble := rawServer(t, func(c net.Conn) {
+	hang := rawServer(t, func(c net.Conn, done <-chan struct{}) { readRequest(c); pause(done, 5*deadline); c.Close() })
+	neverRead := rawServer(t, func(c net.Conn, done <-chan struct{}) { pause(done, 5*deadline); c.Close() })
+	dribble := rawServer(t, func(c net.Conn, done <-chan struct{}) {
 		readRequest(c)
 		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n")
 		for range 20 {
 			if _, err := c.Write([]byte("x")); err != nil {
 				break
 			}
-			time.Sleep(deadline / 4)
+			pause(done, deadline/4)
 		}
 		c.Close()
 	})
-	reset := rawServer(t, func(c net.Conn) {
+	reset := rawServer(t, func(c net.Conn, done <-chan struct{}) {
 		readRequest(c)
 		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial")
 		c.(*net.TCPConn).SetLinger(0)
 		c.Close()
 	})
-	notHTTP := rawServer(t, func(c net.Conn) {
+	notHTTP := rawServer(t, func(c net.Conn, done <-chan struct{}) {
 		readRequest(c)
 		io.WriteString(c, "SSH-2.0-OpenSSH_9.2\r\nProtocol mismatch.\r\n")
 		c.Close()
 	})
-	endless := rawServer(t, func(c net.Conn) {
+	endless := rawServer(t, func(c net.Conn, done <-chan struct{}) {
 		readRequest(c)
 		io.WriteString(c, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
 		chunk := "1000\r\n" + strings.Repeat("x", 0x1000) + "\r\n"
@@ -169,7 +185,7 @@ func TestDeliveryFailureClasses(t *testing.T) {
 		}
 		c.Close()
 	})
-	hugeHeader := rawServer(t, func(c net.Conn) {
+	hugeHeader := rawServer(t, func(c net.Conn, done <-chan struct{}) {
 		readRequest(c)
 		io.WriteString(c, "HTTP/1.1 200 OK\r\nX-Big: "+strings.Repeat("y", 200<<10)+"\r\n\r\n")
 		c.Close()
@@ -314,7 +330,7 @@ func TestBackoffGrowsWithJitterAndCap(t *testing.T) {
 }
 
 func TestCanceledContextStopsDelivery(t *testing.T) {
-	url := rawServer(t, func(c net.Conn) { readRequest(c); time.Sleep(2 * time.Second); c.Close() })
+	url := rawServer(t, func(c net.Conn, done <-chan struct{}) { readRequest(c); pause(done, 2*time.Second); c.Close() })
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(50*time.Millisecond, cancel)
 	out := newTestClient(t, url, WithRetry(Retry{Max: 5})).Send(ctx, SignedRequest(testSigner(t), []byte(`{}`)))
@@ -336,28 +352,49 @@ func TestNewClientRejectsBadURLs(t *testing.T) {
 
 func TestNoGoroutineOutlivesDeliveries(t *testing.T) {
 	before := runtime.NumGoroutine()
-	func() {
+	// In a subtest, so that the servers' cleanups have run when it returns.
+	t.Run("deliveries", func(t *testing.T) {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
-		defer srv.Close()
-		hang := rawServer(t, func(c net.Conn) { readRequest(c); time.Sleep(300 * time.Millisecond); c.Close() })
+		t.Cleanup(srv.Close)
+		hang := rawServer(t, func(c net.Conn, done <-chan struct{}) { readRequest(c); pause(done, time.Second); c.Close() })
+		reset := rawServer(t, func(c net.Conn, done <-chan struct{}) { readRequest(c); c.(*net.TCPConn).SetLinger(0); c.Close() })
 		s := testSigner(t)
-		for _, url := range []string{srv.URL, hang} {
-			c, _ := NewClient(url, WithTimeout(100*time.Millisecond))
+		for _, url := range []string{srv.URL, hang, reset} {
+			c, _ := NewClient(url, WithTimeout(100*time.Millisecond), WithRetry(Retry{Max: 1, Base: time.Millisecond}))
 			for range 5 {
 				c.Send(context.Background(), SignedRequest(s, []byte(`{}`)))
 			}
 			c.Close()
+			// The servers still hold their ends open: only the client's
+			// Close can have ended its connections' goroutines.
+			waitFor(t, func() bool { return clientConnGoroutines() == 0 })
 		}
-	}()
+	})
 	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > before+2 && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
 	}
-	// rawServer's listener closes at test cleanup, which accounts for one
-	// accept loop; anything beyond a couple is a leak.
-	if n := runtime.NumGoroutine(); n > before+2 {
+	if n := runtime.NumGoroutine(); n > before {
 		buf := make([]byte, 1<<16)
 		t.Errorf("%d goroutines before, %d after:\n%s", before, n, buf[:runtime.Stack(buf, true)])
+	}
+}
+
+// clientConnGoroutines counts the goroutines net/http runs for open client
+// connections.
+func clientConnGoroutines() int {
+	buf := make([]byte, 1<<20)
+	return strings.Count(string(buf[:runtime.Stack(buf, true)]), "net/http.(*persistConn)")
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("condition not met within 5s")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
