@@ -25,6 +25,10 @@ const (
 	FindingSequenceRepeat     FindingKind = "sequence-repeat"
 	FindingChangedRedelivery  FindingKind = "changed-redelivery"
 	FindingMeasurementChanged FindingKind = "measurement-changed"
+	// FindingIntermediateSequence is an INTERMEDIATE_RESULTS whose
+	// payload.sequence does not start at 1 or does not increase within its
+	// measurement.
+	FindingIntermediateSequence FindingKind = "intermediate-sequence"
 )
 
 // Finding is one break of the contract, seen on an accepted event.
@@ -36,18 +40,24 @@ type Finding struct {
 	Message   string      `json:"message"`
 }
 
+// String is the finding on one line, as the receive summary and the demo
+// print it; the session ID is clipped so that a hostile one cannot flood a
+// terminal.
 func (f Finding) String() string {
 	return fmt.Sprintf("%s: session %q sequence %d: %s", f.Kind, clip(f.SessionID), f.Sequence, f.Message)
 }
 
-// undocumented are payload field names wms-mock chose because the vendor
-// names none; real WMS traffic cannot be faulted for not using them.
-var undocumented = map[string]bool{emitter.FieldErrorCode: true, emitter.FieldConstraint: true}
-
 // checkEvent judges one event on its own against the catalog, and notes its
-// measurement ID for the per-session check. It needs no session state, so
-// it runs before the store's lock is taken.
+// measurement ID and intermediate sequence for the per-session check. It
+// needs no session state, so it runs before the store's lock is taken.
 func checkEvent(rec *Record) []Finding {
+	ev, err := emitter.LookupEvent(rec.Event)
+	return judgeEvent(rec, ev, err)
+}
+
+// judgeEvent is checkEvent against the catalog entry ev, or lookupErr when
+// rec's event is not in the catalog.
+func judgeEvent(rec *Record, ev emitter.Event, lookupErr error) []Finding {
 	var out []Finding
 	add := func(kind FindingKind, format string, a ...any) {
 		out = append(out, Finding{Kind: kind, SessionID: rec.SessionID, Sequence: rec.Sequence, Event: rec.Event, Message: fmt.Sprintf(format, a...)})
@@ -60,10 +70,12 @@ func checkEvent(rec *Record) []Finding {
 	if raw, ok := payload[emitter.FieldMeasurementID]; ok {
 		_ = json.Unmarshal(raw, &rec.measurementID)
 	}
+	if raw, ok := payload[emitter.FieldSequence]; ok && rec.Event == emitter.EventIntermediateResults {
+		rec.hasResultSeq = json.Unmarshal(raw, &rec.resultSeq) == nil
+	}
 
-	ev, err := emitter.LookupEvent(rec.Event)
-	if err != nil {
-		add(FindingUnknownEvent, "%v", err)
+	if lookupErr != nil {
+		add(FindingUnknownEvent, "%v", lookupErr)
 		return out
 	}
 	if rec.Severity != string(ev.Severity) {
@@ -76,7 +88,8 @@ func checkEvent(rec *Record) []Finding {
 		add(FindingBadField, "payload must be a JSON object")
 	}
 	for _, f := range ev.Fields {
-		if undocumented[f.Name] {
+		// wms-mock chose this name; real WMS traffic may use another.
+		if f.Undocumented {
 			continue
 		}
 		raw, ok := payload[f.Name]
@@ -183,21 +196,52 @@ func sessionFindings(s *session) []Finding {
 	}
 
 	// Measurement IDs: each event carries the ID of the latest
-	// MEASUREMENT_CREATED before it.
-	current := ""
+	// MEASUREMENT_CREATED before it. INTERMEDIATE_RESULTS' payload.sequence
+	// starts at 1 and only increases within a measurement, a WebSocket
+	// reconnect included. A missing event could be the measurement's first
+	// intermediate result, so "starts at 1" is judged only while nothing is
+	// missing since the measurement began: the gap finding covers the rest.
+	var (
+		current string
+		prev    = int64(-1) // previous non-negative sequence
+		hole    = s.trimmed // an event since the measurement began is missing
+		seen    bool        // the measurement has an intermediate result
+		last    int64       // and this was its payload.sequence
+	)
 	for _, seq := range seqs {
 		rec := s.events[seq]
+		if seq >= 0 {
+			if seq != prev+1 {
+				hole = true
+			}
+			prev = seq
+		}
 		switch {
 		case rec.Event == emitter.EventMeasurementCreated:
-			current = rec.measurementID
+			current, hole, seen = rec.measurementID, false, false
 		case rec.measurementID == "":
 		case current == "":
-			current = rec.measurementID
+			current, seen = rec.measurementID, false
 		case rec.measurementID != current:
 			out = append(out, Finding{Kind: FindingMeasurementChanged, SessionID: s.id, Sequence: seq, Event: rec.Event,
 				Message: fmt.Sprintf("measurementId changed from %s to %s without a MEASUREMENT_CREATED", clip(current), clip(rec.measurementID))})
-			current = rec.measurementID
+			// Where this measurement began is unknown: judge only that its
+			// results go up, not where they start.
+			current, seen, hole = rec.measurementID, false, true
 		}
+		if rec.Event != emitter.EventIntermediateResults || !rec.hasResultSeq {
+			continue
+		}
+		n := rec.resultSeq
+		switch {
+		case seen && n <= last:
+			out = append(out, Finding{Kind: FindingIntermediateSequence, SessionID: s.id, Sequence: seq, Event: rec.Event,
+				Message: fmt.Sprintf("payload.sequence %d follows %d: it only increases within a measurement, across reconnects too", n, last)})
+		case !seen && (n < 1 || n > 1 && !hole):
+			out = append(out, Finding{Kind: FindingIntermediateSequence, SessionID: s.id, Sequence: seq, Event: rec.Event,
+				Message: fmt.Sprintf("payload.sequence is %d on the measurement's first INTERMEDIATE_RESULTS: it starts at 1", n)})
+		}
+		seen, last = true, n
 	}
 	return out
 }

@@ -38,8 +38,14 @@ type Record struct {
 	Body       json.RawMessage
 	ReceivedAt time.Time
 
-	// measurementID is the payload's measurementId, set by checkEvent.
+	// measurementID is the payload's measurementId, and resultSeq an
+	// INTERMEDIATE_RESULTS' payload.sequence when hasResultSeq; checkEvent
+	// sets them for the per-session check.
 	measurementID string
+	resultSeq     int64
+	hasResultSeq  bool
+	// arrival orders a session's events as they were stored.
+	arrival uint64
 }
 
 // line is a Record as the events file and GET /events carry it: the

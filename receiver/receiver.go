@@ -20,8 +20,12 @@
 //
 // A 200 answer's body is {"verdict":"accepted"}, "duplicate" or
 // "changed-redelivery"; any other answer's is {"error":"..."} saying why.
-// GET /healthz answers 200 while events can be stored, and GET /events
-// lists stored events and findings as JSON (?session=ID filters).
+// GET /healthz answers 200 while events can be stored. GET /events?session=ID
+// lists that session's stored events and findings as JSON, at most
+// MaxListed of each. The session is required: the receiver may be reachable
+// by anyone through a tunnel, and the session ID, a random value the sender
+// chose, is what entitles a caller to its events. The events file holds
+// them all.
 package receiver
 
 import (
@@ -47,6 +51,10 @@ const (
 	// DefaultMemoryLimit is how many events stay in memory, and so how far
 	// back the duplicate index reaches.
 	DefaultMemoryLimit = 100_000
+	// MaxListed bounds the events, and the findings, one GET /events
+	// returns: a real session has a few dozen, and a listing must stay
+	// cheap to serve.
+	MaxListed = 1000
 )
 
 type config struct {
@@ -156,11 +164,14 @@ func (rc *Receiver) Close() error {
 
 // Events returns the events in memory for sessionID, or for every session
 // when sessionID is "", in arrival order.
-func (rc *Receiver) Events(sessionID string) []Record { return rc.store.events(sessionID) }
+func (rc *Receiver) Events(sessionID string) []Record {
+	evs, _ := rc.store.events(sessionID, 0)
+	return evs
+}
 
-// Findings returns every contract finding so far. Gaps and measurement
-// changes are judged on the sessions as they stand, so a late event clears
-// the gap it fills.
+// Findings returns every contract finding so far. Gaps, measurement
+// changes and intermediate sequences are judged on the sessions as they
+// stand, in sequence order, so a late event clears the gap it fills.
 func (rc *Receiver) Findings() []Finding { return rc.store.allFindings("") }
 
 // Stats returns the counts since New.
@@ -176,8 +187,7 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case get && r.URL.Path == "/healthz":
 		rc.health(w)
 	case get && r.URL.Path == "/events":
-		session := r.URL.Query().Get("session")
-		writeJSON(w, http.StatusOK, map[string]any{"events": rc.store.events(session), "findings": rc.store.allFindings(session)})
+		rc.list(w, r.URL.Query().Get("session"))
 	default:
 		w.Header().Set("Allow", http.MethodPost)
 		rc.store.reject(http.StatusMethodNotAllowed)
@@ -198,6 +208,31 @@ func (rc *Receiver) health(w http.ResponseWriter) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// listing is the answer to GET /events?session=ID.
+type listing struct {
+	Events   []Record  `json:"events"`
+	Findings []Finding `json:"findings"`
+	// MoreEvents and MoreFindings count what was left out past MaxListed.
+	MoreEvents   int `json:"moreEvents,omitempty"`
+	MoreFindings int `json:"moreFindings,omitempty"`
+}
+
+// list answers GET /events for one session. Without a session it refuses:
+// listing everything would hand every session to whoever finds the URL.
+func (rc *Receiver) list(w http.ResponseWriter, session string) {
+	if session == "" {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "pass ?session=ID: /events lists one session's events, to whoever knows its ID; the events file holds every event"})
+		return
+	}
+	var l listing
+	l.Events, l.MoreEvents = rc.store.events(session, MaxListed)
+	l.Findings = rc.store.allFindings(session)
+	if n := len(l.Findings); n > MaxListed {
+		l.Findings, l.MoreFindings = l.Findings[:MaxListed], n-MaxListed
+	}
+	writeJSON(w, http.StatusOK, l)
 }
 
 // outcome is how one delivery ended.

@@ -417,8 +417,21 @@ func TestHealthAndEventsListing(t *testing.T) {
 	if len(listing.Findings) == 0 || listing.Findings[0].SessionID != "b" {
 		t.Errorf("findings for b: %v", listing.Findings)
 	}
-	if all := send(t, "GET", url+"/events", nil, nil); strings.Count(all.body, `"receivedAt"`) != 7 {
-		t.Errorf("full listing: %s", all.body)
+	if none := send(t, "GET", url+"/events?session=nobody", nil, nil); none.status != 200 || !strings.Contains(none.body, `"events":[]`) {
+		t.Errorf("listing for an unknown session: %d %s", none.status, none.body)
+	}
+
+	// Without a session nothing is listed: the receiver may be public
+	// behind a tunnel, and the session ID is what entitles a caller.
+	for _, q := range []string{"/events", "/events?session=", "/events?sessionId=b"} {
+		a := send(t, "GET", url+q, nil, nil)
+		if a.status != 400 || strings.Contains(a.body, "receivedAt") || !strings.Contains(a.body, `"error":"pass ?session=ID`) ||
+			!strings.Contains(a.body, "events file") || strings.Count(a.body, "\n") != 1 || a.header.Get("Content-Type") != "application/json" {
+			t.Errorf("GET %s: %d %q, want 400 with a one-line JSON error asking for ?session=ID", q, a.status, a.body)
+		}
+	}
+	if st := rc.Stats(); len(st.Rejected) != 0 {
+		t.Errorf("tool requests counted as refused deliveries: %v", st.Rejected)
 	}
 
 	rc.Close()
@@ -498,3 +511,45 @@ func (s *syncBuffer) String() string {
 }
 
 func newTextLogger(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }
+
+// One listing costs at most MaxListed events, however big the session.
+func TestEventsListingIsBounded(t *testing.T) {
+	rc, err := New(testSigner(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = MaxListed + 7
+	for seq := range int64(n) {
+		rec, err := decode(eventBody(t, "big", seq, "CAMERA_STARTED", nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := rc.store.admit(rec, nil, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w := httptest.NewRecorder()
+	rc.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/events?session=big", nil))
+	var l struct {
+		Events []struct {
+			Envelope struct {
+				Sequence int64 `json:"sequence"`
+			} `json:"envelope"`
+		} `json:"events"`
+		MoreEvents int `json:"moreEvents"`
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &l); err != nil || w.Code != 200 {
+		t.Fatalf("%d %v", w.Code, err)
+	}
+	if len(l.Events) != MaxListed || l.MoreEvents != n-MaxListed {
+		t.Fatalf("listed %d events and %d more, want %d and %d", len(l.Events), l.MoreEvents, MaxListed, n-MaxListed)
+	}
+	for i, e := range l.Events {
+		if e.Envelope.Sequence != int64(i) {
+			t.Fatalf("event %d of the listing is sequence %d: not in arrival order", i, e.Envelope.Sequence)
+		}
+	}
+	if got := len(rc.Events("big")); got != n {
+		t.Errorf("Events holds %d, want all %d: only the HTTP listing is bounded", got, n)
+	}
+}

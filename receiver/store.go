@@ -24,7 +24,8 @@ type Stats struct {
 	Changed int `json:"changed"`
 	// Reloaded is the number of events read back from the events file.
 	Reloaded int `json:"reloaded"`
-	// Rejected counts refused requests by HTTP status.
+	// Rejected counts refused webhook requests by HTTP status; requests to
+	// GET /healthz and GET /events are not counted.
 	Rejected map[int]int `json:"rejected"`
 	// Events counts stored events (accepted and reloaded) by event name.
 	Events map[string]int `json:"events"`
@@ -82,6 +83,7 @@ type store struct {
 	sessions map[string]*session
 	ring     []*Record // arrival order; once full, the oldest is at next
 	next     int
+	arrivals uint64 // events stored so far, to order a session's events
 	findings []Finding
 	stats    Stats
 }
@@ -136,6 +138,8 @@ func (s *store) admit(rec *Record, found []Finding, replayed bool) (admission, e
 		s.sessions[rec.SessionID] = sess
 	}
 	rec.SessionID = sess.id // one copy of the string per session
+	s.arrivals++
+	rec.arrival = s.arrivals
 	sess.events[rec.Sequence] = rec
 	s.push(rec)
 	s.addFindings(found)
@@ -198,19 +202,26 @@ func (s *store) reject(status int) {
 }
 
 // events returns the stored events of sessionID ("" for all) in arrival
-// order.
-func (s *store) events(sessionID string) []Record {
+// order: the first limit of them when limit > 0, and how many more there
+// are. One session's events are read from its own index, so the cost is
+// that session's size, not the store's.
+func (s *store) events(sessionID string, limit int) (out []Record, more int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := []Record{}
-	for _, part := range [][]*Record{s.ring[s.next:], s.ring[:s.next]} {
-		for _, rec := range part {
-			if sessionID == "" || rec.SessionID == sessionID {
-				out = append(out, *rec)
-			}
-		}
+	var recs []*Record
+	if sessionID == "" {
+		recs = slices.Concat(s.ring[s.next:], s.ring[:s.next])
+	} else if sess := s.sessions[sessionID]; sess != nil {
+		recs = slices.SortedFunc(maps.Values(sess.events), func(a, b *Record) int { return cmp.Compare(a.arrival, b.arrival) })
 	}
-	return out
+	if limit > 0 && len(recs) > limit {
+		recs, more = recs[:limit], len(recs)-limit
+	}
+	out = make([]Record, len(recs))
+	for i, rec := range recs {
+		out[i] = *rec
+	}
+	return out, more
 }
 
 // allFindings returns the findings of sessionID ("" for all): those seen
@@ -225,10 +236,12 @@ func (s *store) allFindings(sessionID string) []Finding {
 			out = append(out, f)
 		}
 	}
-	for id, sess := range s.sessions {
-		if sessionID == "" || id == sessionID {
+	if sessionID == "" {
+		for _, sess := range s.sessions {
 			out = append(out, sessionFindings(sess)...)
 		}
+	} else if sess := s.sessions[sessionID]; sess != nil {
+		out = append(out, sessionFindings(sess)...)
 	}
 	slices.SortStableFunc(out, func(a, b Finding) int {
 		return cmp.Or(cmp.Compare(a.SessionID, b.SessionID), cmp.Compare(a.Sequence, b.Sequence), cmp.Compare(a.Kind, b.Kind))

@@ -32,10 +32,16 @@ must. It answers POST on any path, so register whatever URL you like:
 
 Unknown events and fields are accepted. What breaks the documented
 contract (a sequence gap, a wrong severity, a missing payload field, a
-changing measurement ID, a redelivery with another body) is logged as a
+changing measurement ID, an intermediate result's sequence that does not
+start at 1 or goes back, a redelivery with another body) is logged as a
 warning. One log line per request goes to standard error, and a summary to
 standard output on Ctrl-C or SIGTERM, once requests in flight are answered.
-GET /healthz answers 200; GET /events?session=ID lists what arrived.
+
+GET /healthz answers 200 while events can be stored. GET /events?session=ID
+lists that session's events and findings as JSON (at most 1000 of each).
+The session ID is required, so that only who knows it (the sender chose
+it) can read its events; without it the answer is 400. The --events file
+holds every event.
 
 Try it:
   export WMS_MAC_SECRET=dev-secret
@@ -48,7 +54,10 @@ Try it:
 Against the real WMS: put the receiver behind a tunnel, register the
 tunnel's HTTPS URL as the Config ID's webhook, and give the receiver the
 Config ID's MAC secret. Each event the vendor sends is then checked:
-  cloudflared tunnel --url http://127.0.0.1:8080     (or: ngrok http 8080)`, std)
+  cloudflared tunnel --url http://127.0.0.1:8080     (or: ngrok http 8080)
+Anyone who finds the tunnel's URL can reach the receiver: deliveries without
+the MAC secret are refused, and /events shows a session only to who passes
+its ID.`, std)
 	secret := addSecretFlags(fs)
 	listen := fs.String("listen", "127.0.0.1:8080", "listen on `ADDR` (host:port; port 0 picks a free one, logged at start)")
 	events := fs.String("events", "", "append each accepted event to `FILE`, one JSON line, on disk before the answer; an existing file is read back, so duplicates stay duplicates across restarts")
@@ -58,6 +67,9 @@ Config ID's MAC secret. Each event the vendor sends is then checked:
 	}
 	if fs.NArg() > 0 {
 		return usageError(std, "receive", "unexpected argument %q: receive takes flags only", fs.Arg(0))
+	}
+	if *maxEvents < 1 {
+		return usageError(std, "receive", "--max-events must be 1 or more, got %d", *maxEvents)
 	}
 	signer, err := secret.signer(std)
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/wmsmock/wms-mock/emitter"
+	"github.com/wmsmock/wms-mock/receiver"
 )
 
 const receiveSecret = "cli-receive-secret-Q9x7"
@@ -187,7 +188,8 @@ func TestReceiveHelp(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
-	for _, want := range []string{"-listen ADDR", "-events FILE", "wms-mock sign body.json", "curl", "tunnel", "401", "/healthz"} {
+	for _, want := range []string{"-listen ADDR", "-events FILE", "-max-events N", "wms-mock sign body.json", "curl", "tunnel", "401", "/healthz",
+		"GET /events?session=ID", "without it the answer is 400", fmt.Sprintf("at most %d of each", receiver.MaxListed)} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("help lacks %q", want)
 		}
@@ -205,7 +207,8 @@ func TestReceiveSetupErrors(t *testing.T) {
 		"bad address":       {secret, []string{"receive", "--listen", "nowhere"}, "cannot listen on nowhere"},
 		"events dir absent": {secret, []string{"receive", "--listen", "127.0.0.1:0", "--events", "/nonexistent/dir/events.jsonl"}, "events file"},
 		"argument":          {secret, []string{"receive", "extra"}, "unexpected argument"},
-		"zero memory":       {secret, []string{"receive", "--max-events", "0"}, "memory limit"},
+		"zero memory":       {secret, []string{"receive", "--max-events", "0"}, "wms-mock receive: --max-events must be 1 or more, got 0"},
+		"negative memory":   {secret, []string{"receive", "--max-events", "-5"}, "--max-events must be 1 or more, got -5"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			r := runBinary(t, c.env, "", c.args...)
@@ -260,6 +263,17 @@ func TestReceiveServesLogsAndSummarises(t *testing.T) {
 	resp.Body.Close()
 	if n := strings.Count(string(listing), `"receivedAt"`); n != len(bodies)+1 {
 		t.Errorf("/events lists %d events, want %d", n, len(bodies)+1)
+	}
+	// Behind a tunnel anyone may find the URL: without a session ID,
+	// nothing is listed.
+	resp, err = cliClient.Get(p.url + "/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	listing, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 400 || !strings.Contains(string(listing), "?session=ID") || strings.Contains(string(listing), "cli-1") {
+		t.Errorf("/events without a session: %d %s, want 400 asking for ?session=ID", resp.StatusCode, listing)
 	}
 
 	if code := p.stop(t, syscall.SIGTERM); code != 0 {
