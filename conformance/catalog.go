@@ -53,70 +53,73 @@ type spec struct {
 	run     func(s *suite, ctx context.Context, c *check)
 }
 
-// specs is the suite in the order it runs: the order is fixed, so that the
-// specs most likely to crash a receiver (an oversized body) run last and a
-// crash cannot hide the other results.
-var specs = []spec{
-	{SpecInfo{"missing-mac", "rejects an event without the X-WMS-Content-MAC header", Must, AreaSignature,
-		"refuses a request whose X-WMS-Content-MAC header is missing or empty, before it acts on the body."}, true, specMissingMAC},
-	{SpecInfo{"wrong-secret", "rejects an event signed with another secret", Must, AreaSignature,
-		"computes HMAC-SHA256 over the raw body with its Config ID's MAC secret and refuses a request whose MAC differs."}, true, specWrongSecret},
-	{SpecInfo{"tampered-body", "rejects a body changed after signing", Must, AreaSignature,
-		"hashes the body exactly as received and refuses it when the MAC does not match."}, true, specTamperedBody},
-	{SpecInfo{"tampered-replay", "rejects a changed body replayed under an accepted sessionId and sequence", Must, AreaSignature,
-		"verifies the MAC before it looks for duplicates, so a forged body that reuses a known (sessionId, sequence) is refused, not acknowledged as a redelivery."}, true, specTamperedReplay},
-	{SpecInfo{"one-digit", "rejects the right MAC with one hex digit changed", Must, AreaSignature,
-		"compares all 64 hex digits of the MAC, in constant time, not a prefix or a part of them."}, true, specOneDigit},
-	{SpecInfo{"truncated-mac", "rejects a truncated MAC", Must, AreaSignature,
-		"refuses a digest that is not exactly 64 hex digits: comparing with a prefix test, or up to the shorter length, accepts a forgery."}, true, specTruncatedMAC},
-	{SpecInfo{"empty-mac", "rejects the hmac-sha256= scheme with no digest", Must, AreaSignature,
-		"refuses a header that carries the 'hmac-sha256=' scheme and no digest."}, true, specEmptyMAC},
-	{SpecInfo{"wrong-scheme", "rejects a MAC without its hmac-sha256= scheme", Should, AreaSignature,
-		"requires the exact 'hmac-sha256=' prefix before the digest, so that a header meant for another algorithm is never taken on trust."}, true, specWrongScheme},
-	{SpecInfo{"reject-status", "answers 401 or 403 to unsigned and forged events", Should, AreaSignature,
-		"answers 401 (or 403) to a missing or wrong MAC, so that the sender and your logs tell a signature problem from a bad body."}, true, specRejectStatus},
-	{SpecInfo{"raw-whitespace", "accepts a validly signed body with extra whitespace", Must, AreaSignature,
-		"verifies the MAC over the raw body bytes as received, never over JSON parsed and serialised again."}, false, specRawWhitespace},
-	{SpecInfo{"raw-key-order", "accepts a validly signed body with its keys in another order", Must, AreaSignature,
-		"verifies the MAC over the raw body bytes as received, and reads fields by name, not by position."}, false, specRawKeyOrder},
-	{SpecInfo{"raw-escapes", "accepts a validly signed body with \\u escapes, non-ASCII ones included", Must, AreaSignature,
-		"verifies the MAC over the raw body bytes as received and decodes \\u escapes, non-ASCII characters included, as any JSON parser does."}, false, specRawEscapes},
-	{SpecInfo{"all-events", "accepts each of the 21 documented events, validly signed", Must, AreaDelivery,
-		"answers 2xx within the deadline to every validly signed event, whatever its type."}, false, specAllEvents},
-	{SpecInfo{"journey", "accepts a whole measurement journey in order", Must, AreaDelivery,
-		"answers 2xx to each event of a realistic session, from WMS_LOADED to PAGE_UNLOADED."}, false, specJourney},
-	{SpecInfo{"interleaved", "accepts several sessions interleaved at once", Must, AreaDelivery,
-		"keeps the state of each session apart and answers 2xx to every event while several sessions deliver at the same time."}, false, specInterleaved},
-	{SpecInfo{"duplicate", "accepts a redelivered duplicate", Must, AreaDelivery,
-		"is idempotent: a second delivery of the same (sessionId, sequence) gets a 2xx again and is stored once; a 409 tells the sender the event was not taken."}, false, specDuplicate},
-	{SpecInfo{"out-of-order", "accepts a session's events out of order", Must, AreaDelivery,
-		"accepts any sequence number, early or late, because arrival order is not guaranteed; it orders a session by 'sequence' when it reads it, not when it receives it."}, false, specOutOfOrder},
-	{SpecInfo{"unknown-event", "accepts an event type it does not know", Must, AreaPayload,
-		"answers 2xx to an event name it does not know (WMS may add events) and ignores or logs it."}, false, specUnknownEvent},
-	{SpecInfo{"unknown-fields", "accepts unknown extra fields", Must, AreaPayload,
-		"ignores fields it does not know, at the top level and in the payload, so that a new field from WMS breaks nothing."}, false, specUnknownFields},
-	{SpecInfo{"malformed-json", "answers broken JSON without a 5xx and keeps serving", Must, AreaPayload,
-		"answers a body that is not JSON with a 4xx (400 is best), never a 5xx, and goes on serving; the body sent is the vendor's own example, which lacks a comma and has a trailing one."}, true, specMalformedJSON},
-	{SpecInfo{"malformed-array", "answers a JSON array without a 5xx and keeps serving", Must, AreaPayload,
-		"checks that the body is a JSON object before it reads fields, and answers anything else with a 4xx, never a 5xx."}, true, specMalformedArray},
-	{SpecInfo{"malformed-scalar", "answers JSON null, a number and a string without a 5xx and keeps serving", Must, AreaPayload,
-		"checks that the body is a JSON object before it reads fields (a null decodes to nothing in many languages), and answers anything else with a 4xx, never a 5xx."}, true, specMalformedScalar},
-	{SpecInfo{"malformed-envelope", "answers a JSON object without valid envelope fields without a 5xx and keeps serving", Must, AreaPayload,
-		"checks that the envelope fields are present and of the right JSON type before it uses them, and answers a body without them with a 4xx, never a 5xx."}, true, specMalformedEnvelope},
-	{SpecInfo{"malformed-status", "answers 400 to signed bodies that are not an event", Should, AreaPayload,
-		"answers 400 to a validly signed body that is not a JSON object with the envelope fields, so that the sender sees its own mistake."}, true, specMalformedStatus},
-	{SpecInfo{"deadline", "answers every valid delivery within the deadline", Must, AreaTiming,
-		"answers each delivery well within the deadline: it verifies, stores durably and answers, and leaves any slow work to run after the answer."}, false, specDeadline},
-	{SpecInfo{"burst", "accepts a burst of concurrent sessions within the deadline", Must, AreaTiming,
-		"answers 2xx to every event within the deadline when many sessions deliver at once, without serialising requests behind one lock."}, false, specBurst},
-	{SpecInfo{"methods", "answers 405 to methods other than POST", Should, AreaRobustness,
-		"answers GET, PUT, PATCH and DELETE on the webhook URL with 405 Method Not Allowed, and never treats them as an event."}, true, specMethods},
-	{SpecInfo{"oversized", "refuses an oversized body and keeps serving", Must, AreaRobustness,
-		"caps the body it reads (1 MiB is plenty: an event is a few hundred bytes) and answers a larger one with 413 or closes the connection, then goes on serving."}, true, specOversized},
+// builtinSpecs is the suite in the order it runs: the order is fixed, so
+// that the specs most likely to crash a receiver (an oversized body) run
+// last and a crash cannot hide the other results.
+func builtinSpecs() []spec {
+	return []spec{
+		{SpecInfo{"missing-mac", "rejects an event without the X-WMS-Content-MAC header", Must, AreaSignature,
+			"refuses a request whose X-WMS-Content-MAC header is missing or empty, before it acts on the body."}, true, specMissingMAC},
+		{SpecInfo{"wrong-secret", "rejects an event signed with another secret", Must, AreaSignature,
+			"computes HMAC-SHA256 over the raw body with its Config ID's MAC secret and refuses a request whose MAC differs."}, true, specWrongSecret},
+		{SpecInfo{"tampered-body", "rejects a body changed after signing", Must, AreaSignature,
+			"hashes the body exactly as received and refuses it when the MAC does not match."}, true, specTamperedBody},
+		{SpecInfo{"tampered-replay", "rejects a changed body replayed under an accepted sessionId and sequence", Must, AreaSignature,
+			"verifies the MAC before it looks for duplicates, so a forged body that reuses a known (sessionId, sequence) is refused, not acknowledged as a redelivery."}, true, specTamperedReplay},
+		{SpecInfo{"one-digit", "rejects the right MAC with one hex digit changed", Must, AreaSignature,
+			"compares all 64 hex digits of the MAC, in constant time, not a prefix or a part of them."}, true, specOneDigit},
+		{SpecInfo{"truncated-mac", "rejects a truncated MAC", Must, AreaSignature,
+			"refuses a digest that is not exactly 64 hex digits: comparing with a prefix test, or up to the shorter length, accepts a forgery."}, true, specTruncatedMAC},
+		{SpecInfo{"empty-mac", "rejects the hmac-sha256= scheme with no digest", Must, AreaSignature,
+			"refuses a header that carries the 'hmac-sha256=' scheme and no digest."}, true, specEmptyMAC},
+		{SpecInfo{"wrong-scheme", "rejects a MAC without its hmac-sha256= scheme", Should, AreaSignature,
+			"requires the exact 'hmac-sha256=' prefix before the digest, so that a header meant for another algorithm is never taken on trust."}, true, specWrongScheme},
+		{SpecInfo{"reject-status", "answers 401 or 403 to unsigned and forged events", Should, AreaSignature,
+			"answers 401 (or 403) to a missing or wrong MAC, so that the sender and your logs tell a signature problem from a bad body."}, true, specRejectStatus},
+		{SpecInfo{"raw-whitespace", "accepts a validly signed body with extra whitespace", Must, AreaSignature,
+			"verifies the MAC over the raw body bytes as received, never over JSON parsed and serialised again."}, false, specRawWhitespace},
+		{SpecInfo{"raw-key-order", "accepts a validly signed body with its keys in another order", Must, AreaSignature,
+			"verifies the MAC over the raw body bytes as received, and reads fields by name, not by position."}, false, specRawKeyOrder},
+		{SpecInfo{"raw-escapes", "accepts a validly signed body with \\u escapes, non-ASCII ones included", Must, AreaSignature,
+			"verifies the MAC over the raw body bytes as received and decodes \\u escapes, non-ASCII characters included, as any JSON parser does."}, false, specRawEscapes},
+		{SpecInfo{"all-events", "accepts each of the 21 documented events, validly signed", Must, AreaDelivery,
+			"answers 2xx within the deadline to every validly signed event, whatever its type."}, false, specAllEvents},
+		{SpecInfo{"journey", "accepts a whole measurement journey in order", Must, AreaDelivery,
+			"answers 2xx to each event of a realistic session (the built-in happy-path scenario, from WMS_LOADED to REDIRECTING_TO_CALLBACK)."}, false, specJourney},
+		{SpecInfo{"interleaved", "accepts several sessions interleaved at once", Must, AreaDelivery,
+			"keeps the state of each session apart and answers 2xx to every event while several sessions deliver at the same time."}, false, specInterleaved},
+		{SpecInfo{"duplicate", "accepts a redelivered duplicate", Must, AreaDelivery,
+			"is idempotent: a second delivery of the same (sessionId, sequence) gets a 2xx again and is stored once; a 409 tells the sender the event was not taken."}, false, specDuplicate},
+		{SpecInfo{"out-of-order", "accepts a session's events out of order", Must, AreaDelivery,
+			"accepts any sequence number, early or late, because arrival order is not guaranteed; it orders a session by 'sequence' when it reads it, not when it receives it."}, false, specOutOfOrder},
+		{SpecInfo{"unknown-event", "accepts an event type it does not know", Must, AreaPayload,
+			"answers 2xx to an event name it does not know (WMS may add events) and ignores or logs it."}, false, specUnknownEvent},
+		{SpecInfo{"unknown-fields", "accepts unknown extra fields", Must, AreaPayload,
+			"ignores fields it does not know, at the top level and in the payload, so that a new field from WMS breaks nothing."}, false, specUnknownFields},
+		{SpecInfo{"malformed-json", "answers broken JSON without a 5xx and keeps serving", Must, AreaPayload,
+			"answers a body that is not JSON with a 4xx (400 is best), never a 5xx, and goes on serving; the body sent is the vendor's own example, which lacks a comma and has a trailing one."}, true, specMalformedJSON},
+		{SpecInfo{"malformed-array", "answers a JSON array without a 5xx and keeps serving", Must, AreaPayload,
+			"checks that the body is a JSON object before it reads fields, and answers anything else with a 4xx, never a 5xx."}, true, specMalformedArray},
+		{SpecInfo{"malformed-scalar", "answers JSON null, a number and a string without a 5xx and keeps serving", Must, AreaPayload,
+			"checks that the body is a JSON object before it reads fields (a null decodes to nothing in many languages), and answers anything else with a 4xx, never a 5xx."}, true, specMalformedScalar},
+		{SpecInfo{"malformed-envelope", "answers a JSON object without valid envelope fields without a 5xx and keeps serving", Must, AreaPayload,
+			"checks that the envelope fields are present and of the right JSON type before it uses them, and answers a body without them with a 4xx, never a 5xx."}, true, specMalformedEnvelope},
+		{SpecInfo{"malformed-status", "answers 400 to signed bodies that are not an event", Should, AreaPayload,
+			"answers 400 to a validly signed body that is not a JSON object with the envelope fields, so that the sender sees its own mistake."}, true, specMalformedStatus},
+		{SpecInfo{"deadline", "accepts every valid delivery within the deadline", Must, AreaTiming,
+			"answers each valid delivery with a 2xx well within the deadline: it verifies, stores durably and answers, and leaves any slow work to run after the answer."}, false, specDeadline},
+		{SpecInfo{"burst", "accepts a burst of concurrent sessions within the deadline", Must, AreaTiming,
+			"answers 2xx to every event within the deadline when many sessions deliver at once, without serialising requests behind one lock."}, false, specBurst},
+		{SpecInfo{"methods", "answers 405 to methods other than POST", Should, AreaRobustness,
+			"answers GET, PUT, PATCH and DELETE on the webhook URL with 405 Method Not Allowed, and never treats them as an event."}, true, specMethods},
+		{SpecInfo{"oversized", "refuses an oversized body and keeps serving", Must, AreaRobustness,
+			"caps the body it reads (1 MiB is plenty: an event is a few hundred bytes) and answers a larger one with 413 or closes the connection, then goes on serving."}, true, specOversized},
+	}
 }
 
 // Specs lists the built-in specs in the order they run.
 func Specs() []SpecInfo {
+	specs := builtinSpecs()
 	out := make([]SpecInfo, len(specs))
 	for i := range specs {
 		out[i] = specs[i].SpecInfo
@@ -133,6 +136,9 @@ const maxShown = 3
 type check struct {
 	correct  string
 	problems []problem
+	// undecided says why the spec reached no verdict, when it found no
+	// problem but could not judge either.
+	undecided string
 }
 
 type problem struct {

@@ -41,7 +41,7 @@ func (c *console) header(s *suite, probe exchange) {
 	if s.cfg.LabelFilter != "" {
 		filter = fmt.Sprintf(", label filter %q", s.cfg.LabelFilter)
 	}
-	c.printf("%s %s (deadline %s, seed %d%s)\n", c.paint(ansiBold, "wms-mock conformance:"), s.client.URL(), s.timeout, s.seed, filter)
+	c.printf("%s %s (deadline %s, seed %d%s)\n", c.paint(ansiBold, "wms-mock conformance:"), s.url, s.timeout, s.seed, filter)
 	switch st := probe.att.Status; {
 	case probe.accepted():
 	case st == 401 || st == 403:
@@ -54,12 +54,15 @@ func (c *console) header(s *suite, probe exchange) {
 }
 
 func (c *console) spec(r Result) {
-	if r.State == "skipped" || r.State == "pending" {
+	undecided := r.State == "skipped" && r.Message != "" && r.Message != notRun
+	if (r.State == "skipped" || r.State == "pending") && !undecided {
 		return
 	}
 	verdict := c.paint(ansiGreen, "ok  ")
 	switch {
 	case r.Passed:
+	case undecided:
+		verdict = c.paint(ansiYellow, "SKIP")
 	case r.Level == Should:
 		verdict = c.paint(ansiYellow, "WARN")
 	default:
@@ -83,19 +86,25 @@ func (c *console) spec(r Result) {
 		if r.Area == AreaScenario {
 			rerun = AreaScenario
 		}
-		fmt.Fprintf(&b, "        (rerun: --label-filter %s)\n", rerun)
+		if !undecided {
+			fmt.Fprintf(&b, "        (rerun: --label-filter %s)\n", rerun)
+		}
 	}
 	c.printf("%s", b.String())
 }
 
 func (c *console) footer(sum Summary) {
-	ran := sum.Passed + sum.MustFailed + sum.ShouldFailed
+	ran := sum.Passed + sum.MustFailed + sum.ShouldFailed + sum.Inconclusive
 	specs := "specs"
 	if ran == 1 {
 		specs = "spec"
 	}
-	c.printf("\n%d %s in %s against %s: %d passed, %d must failed, %d should failed\n",
-		ran, specs, latency(sum.Duration), sum.URL, sum.Passed, sum.MustFailed, sum.ShouldFailed)
+	undecided := ""
+	if sum.Inconclusive > 0 {
+		undecided = fmt.Sprintf(", %d without a verdict", sum.Inconclusive)
+	}
+	c.printf("\n%d %s in %s against %s: %d passed, %d must failed, %d should failed%s\n",
+		ran, specs, latency(sum.Duration), sum.URL, sum.Passed, sum.MustFailed, sum.ShouldFailed, undecided)
 	if sum.Burst != nil {
 		c.printf("burst: %s\n", sum.Burst)
 	}
@@ -104,6 +113,8 @@ func (c *console) footer(sum Summary) {
 		c.printf("%s the suite did not finish; the results above are partial.\n", c.paint(ansiRed, "INTERRUPTED:"))
 	case sum.MustFailed > 0:
 		c.printf("%s %d must spec(s) failed: the receiver is not ready for go-live; each failure above says what a correct receiver does.\n", c.paint(ansiRed, "FAIL:"), sum.MustFailed)
+	case sum.Inconclusive > 0:
+		c.printf("%s %d spec(s) reached no verdict, as SKIP above says: the run cannot pass the receiver.\n", c.paint(ansiRed, "NO VERDICT:"), sum.Inconclusive)
 	case sum.ShouldFailed > 0:
 		c.printf("%s every must spec passed; %d should spec(s) failed, worth fixing before go-live.\n", c.paint(ansiYellow, "PASS with warnings:"), sum.ShouldFailed)
 	default:

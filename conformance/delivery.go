@@ -3,26 +3,53 @@ package conformance
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"sync"
+	"time"
 
 	"github.com/onsi/ginkgo/v2"
 
 	"github.com/wmsmock/wms-mock/emitter"
+	"github.com/wmsmock/wms-mock/scenarios"
 )
 
 // interleavedSessions is how many journeys the interleaved spec sends at
 // once.
 const interleavedSessions = 4
 
-// sendSession delivers events in order on a fresh session and records
-// every event that is not accepted.
-func (s *suite) sendSession(ctx context.Context, c *check, events []string) {
-	sess := s.newSession()
-	for _, ev := range events {
-		env := s.envelope(sess, emitter.Emit{Event: ev})
-		x := s.send(ctx, s.signed(body(env)))
+// journeyScenario is the built-in scenario the journey, interleaved and
+// out-of-order specs send: a realistic measurement, in the order WMS sends
+// it.
+const journeyScenario = "happy-path"
+
+// journey expands the built-in journey on a fresh session. Its timeline
+// (about 30 s) ends now, so that no timestamp lies in the future, and its
+// seed is fresh, because expansion draws the measurement ID from it.
+func (s *suite) journey() ([]scenarios.Delivery, error) {
+	sc, err := scenarios.Find(journeyScenario)
+	if err != nil {
+		return nil, err
+	}
+	return sc.Expand(scenarios.ExpandOptions{
+		Seed:      rand.Uint64(),
+		Start:     time.Now().Add(-sc.Duration()),
+		Signer:    s.signer,
+		SessionID: freshSessionID(),
+	})
+}
+
+// sendJourney delivers a journey in order and records every event that is
+// not accepted.
+func (s *suite) sendJourney(ctx context.Context, c *check) {
+	ds, err := s.journey()
+	if err != nil {
+		c.fail("internal error: the " + journeyScenario + " scenario: " + err.Error())
+		return
+	}
+	for _, d := range ds {
+		x := s.send(ctx, d.Request)
 		if !x.accepted() {
-			c.fail(fmt.Sprintf("%s (sequence %d) was not accepted: %s.", ev, env.Sequence, x.outcome()), x)
+			c.fail(fmt.Sprintf("%s (sequence %d) was not accepted: %s.", d.Event, d.Sequence, x.outcome()), x)
 		}
 		if ctx.Err() != nil {
 			return
@@ -41,11 +68,21 @@ func catalogOrder() []string {
 }
 
 func specAllEvents(s *suite, ctx context.Context, c *check) {
-	s.sendSession(ctx, c, catalogOrder())
+	sess := s.newSession()
+	for _, ev := range catalogOrder() {
+		env := s.envelope(sess, emitter.Emit{Event: ev})
+		x := s.send(ctx, s.signed(body(env)))
+		if !x.accepted() {
+			c.fail(fmt.Sprintf("%s (sequence %d) was not accepted: %s.", ev, env.Sequence, x.outcome()), x)
+		}
+		if ctx.Err() != nil {
+			return
+		}
+	}
 }
 
 func specJourney(s *suite, ctx context.Context, c *check) {
-	s.sendSession(ctx, c, journey)
+	s.sendJourney(ctx, c)
 }
 
 func specInterleaved(s *suite, ctx context.Context, c *check) {
@@ -55,7 +92,7 @@ func specInterleaved(s *suite, ctx context.Context, c *check) {
 		wg.Go(func() {
 			defer ginkgo.GinkgoRecover()
 			local := &check{}
-			s.sendSession(ctx, local, journey)
+			s.sendJourney(ctx, local)
 			mu.Lock()
 			c.problems = append(c.problems, local.problems...)
 			mu.Unlock()
@@ -78,15 +115,15 @@ func specDuplicate(s *suite, ctx context.Context, c *check) {
 }
 
 func specOutOfOrder(s *suite, ctx context.Context, c *check) {
-	sess := s.newSession()
-	var envs []emitter.Envelope
-	for _, ev := range journey[:5] {
-		envs = append(envs, s.envelope(sess, emitter.Emit{Event: ev}))
+	ds, err := s.journey()
+	if err != nil {
+		c.fail("internal error: the " + journeyScenario + " scenario: " + err.Error())
+		return
 	}
 	for _, i := range []int{1, 0, 3, 2, 4} {
-		x := s.send(ctx, s.signed(body(envs[i])))
+		x := s.send(ctx, ds[i].Request)
 		if !x.accepted() {
-			c.fail(fmt.Sprintf("Sent in the order 1, 0, 3, 2, 4, sequence %d (%s) was not accepted.", i, envs[i].Event), x)
+			c.fail(fmt.Sprintf("Sent in the order 1, 0, 3, 2, 4, sequence %d (%s) was not accepted.", ds[i].Sequence, ds[i].Event), x)
 		}
 	}
 }

@@ -1,45 +1,56 @@
 package conformance
 
 import (
+	"encoding/binary"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/onsi/ginkgo/v2"
 
 	"github.com/wmsmock/wms-mock/emitter"
+	"github.com/wmsmock/wms-mock/scenarios"
 )
 
-// journey is a realistic measurement, in the order WMS sends it.
-var journey = []string{
-	"WMS_LOADED", "CONFIGURATION_LOADED", "CAMERA_PERMISSION_GRANTED", "CAMERA_STARTED",
-	"MEASUREMENT_STARTED", "MEASUREMENT_CREATED",
-	"INTERMEDIATE_RESULTS", "INTERMEDIATE_RESULTS", "INTERMEDIATE_RESULTS", "INTERMEDIATE_RESULTS", "INTERMEDIATE_RESULTS",
-	"SCAN_COMPLETED", "RESULTS_RECEIVED", "REDIRECTING_TO_CALLBACK", "PAGE_UNLOADED",
+// newSession starts a session with a fresh ID shaped like the vendor's
+// example. Its generated values (SNR, constraints, details) come from the
+// run's seed and the session's place in the run; its ID, and the
+// measurement ID that envelope gives it, come from the process's random
+// source, so that a rerun with the same seed never collides with the first
+// run's events.
+func (s *suite) newSession() *emitter.Session {
+	n := s.sessions.Add(1)
+	return emitter.NewSession(freshSessionID(), s.seed+n)
 }
 
-const sessionIDChars = "abcdefghijklmnopqrstuvwxyz0123456789"
+// freshSessionID is a session ID from the process's random source.
+func freshSessionID() string { return scenarios.NewSessionID(rand.Uint64()) }
 
-// newSession starts a session with a fresh ID shaped like the vendor's
-// example (25 lowercase letters and digits).
-func (s *suite) newSession() *emitter.Session {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var id [25]byte
-	for i := range id {
-		id[i] = sessionIDChars[s.rng.IntN(len(sessionIDChars))]
-	}
-	s.sessions++
-	return emitter.NewSession(string(id[:]), s.seed+s.sessions)
+// freshMeasurementID is a version 4 UUID from the process's random source.
+func freshMeasurementID() string {
+	var b [16]byte
+	binary.LittleEndian.PutUint64(b[:8], rand.Uint64())
+	binary.LittleEndian.PutUint64(b[8:], rand.Uint64())
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
 // envelope is the session's next event with the current time, so that a
-// receiver that rejects stale events as replays still accepts it.
+// receiver that rejects stale events as replays still accepts it. A
+// MEASUREMENT_CREATED gets a fresh measurement ID unless e sets one.
 func (s *suite) envelope(sess *emitter.Session, e emitter.Emit) emitter.Envelope {
 	ginkgo.GinkgoHelper()
 	if e.Time.IsZero() {
 		e.Time = time.Now()
+	}
+	if e.Event == emitter.EventMeasurementCreated {
+		if _, ok := e.Payload.Get(emitter.FieldMeasurementID); !ok {
+			e.Payload = append(slices.Clip(e.Payload), emitter.PayloadField{Key: emitter.FieldMeasurementID, Value: freshMeasurementID()})
+		}
 	}
 	env, err := sess.Next(e)
 	if err != nil {
@@ -89,21 +100,11 @@ func changeDigit(mac string, i int) string {
 	return emitter.MACScheme + string(digest)
 }
 
-// escapeAll writes every character of s as a \u escape.
+// escapeAll writes every byte of the ASCII string s as a \u escape.
 func escapeAll(s string) string {
 	var b strings.Builder
-	for _, r := range s {
-		if r > 0xffff {
-			r1, r2 := surrogatePair(r)
-			fmt.Fprintf(&b, `\u%04x\u%04x`, r1, r2)
-			continue
-		}
-		fmt.Fprintf(&b, `\u%04x`, r)
+	for i := 0; i < len(s); i++ {
+		fmt.Fprintf(&b, `\u%04x`, s[i])
 	}
 	return b.String()
-}
-
-func surrogatePair(r rune) (rune, rune) {
-	r -= 0x10000
-	return 0xd800 + (r>>10)&0x3ff, 0xdc00 + r&0x3ff
 }

@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
+	"net/http/httptrace"
+	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wmsmock/wms-mock/emitter"
@@ -19,15 +23,40 @@ const bodyShown = 1024
 // exchange is one request the suite sent and the answer it got: the raw
 // material of every failure message.
 type exchange struct {
+	// url is the webhook URL with any password redacted.
 	url string
 	req emitter.Request
-	att emitter.Attempt
+	// sent are the header fields as written on the wire, in order; empty
+	// when the request never got that far.
+	sent []headerField
+	att  emitter.Attempt
 }
 
-// send delivers r and records the exchange.
+// headerField is one header line as the HTTP client wrote it.
+type headerField struct {
+	key    string
+	values []string
+}
+
+// send delivers r and records the exchange, with the header fields the
+// HTTP client actually wrote (its defaults, such as Content-Type and
+// User-Agent, included).
 func (s *suite) send(ctx context.Context, r emitter.Request) exchange {
-	out := s.client.Send(ctx, r)
-	return exchange{url: s.client.URL(), req: r, att: out.Attempt}
+	var mu sync.Mutex
+	var sent []headerField
+	trace := &httptrace.ClientTrace{
+		// The transport writes from its own goroutine, which may outlive a
+		// failed Send: the lock and the copy below keep the two apart.
+		WroteHeaderField: func(key string, values []string) {
+			mu.Lock()
+			sent = append(sent, headerField{key, slices.Clone(values)})
+			mu.Unlock()
+		},
+	}
+	out := s.client.Send(httptrace.WithClientTrace(ctx, trace), r)
+	mu.Lock()
+	defer mu.Unlock()
+	return exchange{url: s.url, req: r, sent: slices.Clone(sent), att: out.Attempt}
 }
 
 // answered reports whether an HTTP answer arrived in full.
@@ -49,9 +78,20 @@ func (x exchange) outcome() string {
 	return fmt.Sprintf("%d %s in %s", a.Status, http.StatusText(a.Status), latency(a.Latency))
 }
 
+// isCredential reports whether a header carries credentials, which are
+// shown redacted: the HTTP client derives Authorization from a user and
+// password in the URL.
+func isCredential(key string) bool {
+	switch http.CanonicalHeaderKey(key) {
+	case "Authorization", "Proxy-Authorization":
+		return true
+	}
+	return false
+}
+
 // String renders the exchange as a customer needs it to reproduce the
-// request: method, URL, headers (the MAC, never the secret), body, and the
-// answer with the first bytes of its body.
+// request: method, URL, headers as sent (the MAC, never the secret or a
+// password), body, and the answer with the first bytes of its body.
 func (x exchange) String() string {
 	var b strings.Builder
 	method := x.req.Method
@@ -59,27 +99,25 @@ func (x exchange) String() string {
 		method = http.MethodPost
 	}
 	fmt.Fprintf(&b, "  request: %s %s\n", method, x.url)
-	header := x.req.Header.Clone()
-	if header == nil {
-		header = http.Header{}
-	}
-	if _, ok := header["Content-Type"]; !ok {
-		header["Content-Type"] = []string{"application/json"}
-	}
-	if _, ok := header["User-Agent"]; !ok {
-		header["User-Agent"] = []string{"wms-mock/" + emitter.Version}
-	}
-	keys := make([]string, 0, len(header))
-	for k := range header {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		for _, v := range header[k] {
-			fmt.Fprintf(&b, "    %s: %q\n", k, v)
+	fields := x.sent
+	if len(fields) == 0 {
+		// Not written: show the headers the suite asked for.
+		b.WriteString("    (the request was not sent; headers as prepared:)\n")
+		for _, k := range slices.Sorted(maps.Keys(x.req.Header)) {
+			fields = append(fields, headerField{k, x.req.Header[k]})
 		}
 	}
-	if _, ok := header[emitter.HeaderMAC]; !ok {
+	hasMAC := false
+	for _, f := range fields {
+		hasMAC = hasMAC || f.key == emitter.HeaderMAC
+		for _, v := range f.values {
+			if isCredential(f.key) {
+				v = "(redacted)"
+			}
+			fmt.Fprintf(&b, "    %s: %q\n", f.key, v)
+		}
+	}
+	if !hasMAC {
 		fmt.Fprintf(&b, "    (no %s header)\n", emitter.HeaderMAC)
 	}
 	switch n := len(x.req.Body); {
@@ -128,8 +166,20 @@ func latency(d time.Duration) string {
 	}
 }
 
-// oneLine keeps the first line of a message, for one-line errors.
-func oneLine(s string) string {
-	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
-	return s
+// redactURL is rawURL for display: a password in it is replaced by
+// "xxxxx", as (*url.URL).Redacted does. A URL that does not parse loses
+// everything before the '@' of its authority instead.
+func redactURL(rawURL string) string {
+	if u, err := url.Parse(rawURL); err == nil {
+		return u.Redacted()
+	}
+	scheme, rest, ok := strings.Cut(rawURL, "://")
+	if !ok {
+		return rawURL
+	}
+	authority := rest[:strings.IndexAny(rest+"/", "/?#")]
+	if i := strings.LastIndexByte(authority, '@'); i >= 0 {
+		return scheme + "://xxxxx" + rest[i:]
+	}
+	return rawURL
 }

@@ -4,16 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 
 	"github.com/onsi/ginkgo/v2"
 
+	"github.com/wmsmock/wms-mock/emitter"
 	"github.com/wmsmock/wms-mock/scenarios"
 )
 
 // scenarioLabels are the labels of every --scenarios spec: a step's
 // expected answer is a hard requirement, so they are must.
-var scenarioLabels = []string{string(Must), AreaScenario}
+func scenarioLabels() []string { return []string{string(Must), AreaScenario} }
 
 const scenarioCorrect = "gives each delivery the answer its step expects: 2xx for an event as WMS sends it, a refusal for a delivery the step spoils on purpose."
 
@@ -39,38 +41,51 @@ func checkScenarios(list []*scenarios.Scenario) error {
 // registerScenarios adds one spec per scenario of the Config.
 func (s *suite) registerScenarios(runCtx context.Context) {
 	for _, sc := range s.cfg.Scenarios {
-		ginkgo.It(scenarioTitle(sc), ginkgo.Label(scenarioLabels...), func(sctx ginkgo.SpecContext) {
-			ctx, cancel := context.WithCancel(sctx)
-			defer cancel()
-			defer context.AfterFunc(runCtx, cancel)()
-			c := &check{correct: scenarioCorrect}
-			s.playScenario(ctx, c, sc)
-			if c.failed() {
-				ginkgo.Fail(c.message())
-			}
+		ginkgo.It(scenarioTitle(sc), ginkgo.Label(scenarioLabels()...), func(sctx ginkgo.SpecContext) {
+			s.runChecked(runCtx, sctx, scenarioCorrect, func(ctx context.Context, c *check) {
+				s.playScenario(ctx, c, sc)
+			})
 		})
 	}
 }
 
+// recorder is the Sender of a scenario spec: it sends through the suite
+// and keeps the last exchange, so that a failure shows the request as
+// sent. The runner sends a session's deliveries one after another and
+// reports each before it sends the next.
+type recorder struct {
+	s    *suite
+	last exchange
+}
+
+// Send delivers req and keeps the exchange.
+func (r *recorder) Send(ctx context.Context, req emitter.Request) emitter.Outcome {
+	r.last = r.s.send(ctx, req)
+	return emitter.Outcome{Attempt: r.last.att}
+}
+
 // playScenario expands a scenario on a fresh session that starts now and
-// checks every answer against its step's expectation.
+// checks every answer against its step's expectation. The seed is fresh,
+// because expansion draws measurement IDs from it: a rerun must not repeat
+// them.
 func (s *suite) playScenario(ctx context.Context, c *check, sc *scenarios.Scenario) {
-	opts := scenarios.ExpandOptions{Seed: s.seed, Signer: s.signer}
+	opts := scenarios.ExpandOptions{Seed: rand.Uint64(), Signer: s.signer}
 	if sc.SessionID == "" {
-		opts.SessionID = s.newSession().ID()
+		opts.SessionID = freshSessionID()
 	}
 	ds, err := sc.Expand(opts)
 	if err != nil {
 		c.fail(fmt.Sprintf("Scenario %s (%s) cannot be expanded: %v", sc.Name, sc.File, err))
 		return
 	}
-	runner := scenarios.Runner{Sender: s.client}
+	rec := &recorder{s: s}
+	runner := scenarios.Runner{Sender: rec}
 	err = runner.Play(ctx, ds, func(r scenarios.Result) {
 		if r.Passed {
 			return
 		}
 		d := r.Delivery
-		x := exchange{url: s.client.URL(), req: d.Request, att: r.Outcome.Attempt}
+		x := rec.last
 		what := []string{d.Event}
 		if d.Event == "" {
 			what = []string{"raw body"}

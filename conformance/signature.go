@@ -13,10 +13,23 @@ import (
 // a problem when it does.
 func (s *suite) refused(ctx context.Context, c *check, r emitter.Request, what string) exchange {
 	x := s.send(ctx, r)
-	if x.accepted() {
-		c.fail(what, x)
-	}
+	judgeRefusal(c, what, x)
 	return x
+}
+
+// judgeRefusal records a problem, shown with all of xs, unless the last of
+// xs (a request a correct receiver must refuse) got an answer that is not
+// a 2xx. Without an answer the suite cannot tell a refusal from a receiver
+// that hung or crashed while acting on the request, so that is a problem
+// too. (A delivery the run itself cancelled leaves the spec without a
+// verdict whatever it recorded: see runChecked.)
+func judgeRefusal(c *check, what string, xs ...exchange) {
+	switch x := xs[len(xs)-1]; {
+	case x.att.Status == 0:
+		c.fail(fmt.Sprintf("A request the receiver must refuse got %s, so the suite cannot tell whether it was refused: a correct receiver answers it with a 401 or 403.", x.outcome()), xs...)
+	case x.att.Status >= 200 && x.att.Status < 300:
+		c.fail(what, xs...)
+	}
 }
 
 // measurementBody is a fresh MEASUREMENT_CREATED and its measurement ID:
@@ -61,9 +74,7 @@ func specTamperedReplay(s *suite, ctx context.Context, c *check) {
 	mac := s.signer.MAC(b)
 	original := s.send(ctx, withMAC(b, mac))
 	forged := s.send(ctx, withMAC(forgeMeasurement(b, id), mac))
-	if forged.accepted() {
-		c.fail("A changed body sent under the (sessionId, sequence) of an event already delivered, with that event's MAC, was accepted: the receiver looks for duplicates before it verifies, so anyone can forge a redelivery.", original, forged)
-	}
+	judgeRefusal(c, "A changed body sent under the (sessionId, sequence) of an event already delivered, with that event's MAC, was accepted: the receiver looks for duplicates before it verifies, so anyone can forge a redelivery.", original, forged)
 }
 
 func specOneDigit(s *suite, ctx context.Context, c *check) {

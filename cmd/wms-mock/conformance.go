@@ -31,11 +31,12 @@ robustness, timing, scenario, and each spec's ID:
 `+wrapList(specIDs(), "  ", 76)+`
 
 Exit status: 0 when every must spec passed (should failures are warnings),
-1 when a must spec failed, 2 on bad usage or when the URL cannot be reached.`, std)
+1 when a must spec failed or a spec reached no verdict, 2 on bad usage or
+when the URL cannot be reached.`, std)
 	secret := addSecretFlags(fs)
 	target := addTargetFlags(fs)
 	labelFilter := fs.String("label-filter", "", "run only the specs whose labels match `EXPR` (Ginkgo syntax: 'must && signature', '!timing')")
-	seed := fs.Uint64("seed", 0, "seed of generated values such as measurement IDs (0: random; session IDs are fresh on every run)")
+	seed := fs.Uint64("seed", 0, "seed of generated values such as SNR and constraints (0: random; session and measurement IDs are fresh on every run)")
 	junit := fs.String("junit-report", "", "write a JUnit XML report to `FILE`, for CI")
 	jsonReport := fs.String("json-report", "", "write Ginkgo's JSON report to `FILE`")
 	burst := fs.Int("burst", conformance.DefaultBurst, "sessions sent at once by the burst spec")
@@ -47,8 +48,8 @@ Exit status: 0 when every must spec passed (should failures are warnings),
 	if fs.NArg() > 0 && len(scenarioArgs) == 0 {
 		return usageError(std, "conformance", "unexpected argument %q: scenario files go after --scenarios", fs.Arg(0))
 	}
-	if target.retries != 0 {
-		return usageError(std, "conformance", "--retries is not supported here: the suite judges each delivery on its first answer")
+	if target.timeout <= 0 {
+		return usageError(std, "conformance", "--timeout must be positive, got %v", target.timeout)
 	}
 	if *burst < 1 {
 		return usageError(std, "conformance", "--burst must be at least 1, got %d", *burst)

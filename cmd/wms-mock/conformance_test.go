@@ -52,9 +52,10 @@ type junitReport struct {
 	Suites   []struct {
 		Name  string `xml:"name,attr"`
 		Cases []struct {
-			Name    string `xml:"name,attr"`
-			Status  string `xml:"status,attr"`
-			Failure *struct {
+			Name      string `xml:"name,attr"`
+			Status    string `xml:"status,attr"`
+			SystemOut string `xml:"system-out"`
+			Failure   *struct {
 				Message string `xml:"message,attr"`
 				Text    string `xml:",chardata"`
 			} `xml:"failure"`
@@ -62,9 +63,10 @@ type junitReport struct {
 	} `xml:"testsuite"`
 }
 
-// readJUnit parses a JUnit report and returns each spec's testcase name
-// with its failure text, empty when it passed.
-func readJUnit(t *testing.T, path string) map[string]string {
+// readJUnit parses a JUnit report, checks that its test cases are the
+// specs and only them, and returns each spec's testcase name with its
+// failure text (empty when it passed), and the report.
+func readJUnit(t *testing.T, path string) (map[string]string, junitReport) {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -83,17 +85,17 @@ func readJUnit(t *testing.T, path string) map[string]string {
 	cases := map[string]string{}
 	for _, c := range rep.Suites[0].Cases {
 		if !strings.HasPrefix(c.Name, "[It]") {
-			continue
+			t.Errorf("test case %q is not a spec", c.Name)
 		}
 		cases[c.Name] = ""
 		if c.Failure != nil {
 			cases[c.Name] = c.Failure.Message + c.Failure.Text
 		}
 	}
-	if len(cases) != len(conformance.Specs()) {
-		t.Errorf("the JUnit report has %d specs, want %d", len(cases), len(conformance.Specs()))
+	if n := len(conformance.Specs()); len(cases) != n || rep.Tests != n {
+		t.Errorf("the JUnit report has %d test cases and tests=%d, want the %d specs", len(cases), rep.Tests, n)
 	}
-	return cases
+	return cases, rep
 }
 
 func TestConformanceHelp(t *testing.T) {
@@ -118,7 +120,8 @@ func TestConformancePassesTheReference(t *testing.T) {
 	if r.code != exitOK {
 		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
-	for name, failure := range readJUnit(t, junit) {
+	cases, _ := readJUnit(t, junit)
+	for name, failure := range cases {
 		if failure != "" {
 			t.Errorf("%s failed against the reference receiver: %s", name, failure)
 		}
@@ -143,14 +146,19 @@ func TestConformanceMustFailure(t *testing.T) {
 	if r.code != exitFail {
 		t.Fatalf("exit %d, want 1\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
-	cases := readJUnit(t, junit)
+	cases, rep := readJUnit(t, junit)
+	if rep.Failures < 1 {
+		t.Errorf("failures=%d in the JUnit report of a failed must spec", rep.Failures)
+	}
 	missing := ""
 	for name, failure := range cases {
 		if strings.Contains(name, "without the X-WMS-Content-MAC header") {
 			missing = failure
 		}
 	}
-	for _, want := range []string{"request: POST", "(no X-WMS-Content-MAC header)", "answer: 200 OK", "A correct receiver"} {
+	// Host and Content-Length show that the headers are the ones the HTTP
+	// client wrote.
+	for _, want := range []string{"request: POST", `Host: "127.0.0.1:`, `Content-Length: "`, `User-Agent: "wms-mock/`, "(no X-WMS-Content-MAC header)", "answer: 200 OK", "A correct receiver"} {
 		if !strings.Contains(missing, want) {
 			t.Errorf("the missing-MAC failure lacks %q:\n%s", want, missing)
 		}
@@ -162,7 +170,8 @@ func TestConformanceMustFailure(t *testing.T) {
 }
 
 // TestConformanceShouldOnlyFailure: a should failure is a warning; the run
-// exits 0 and says so.
+// exits 0 and says so, and the JUnit report has no failure, so that CI
+// that gates on it agrees.
 func TestConformanceShouldOnlyFailure(t *testing.T) {
 	t.Parallel()
 	srv, _ := confServer(t, func(ref http.Handler) http.Handler {
@@ -174,9 +183,23 @@ func TestConformanceShouldOnlyFailure(t *testing.T) {
 			ref.ServeHTTP(w, r)
 		})
 	})
-	r := runBinary(t, confEnv, "", "conformance", "--url", srv.URL, "--label-filter", "robustness || signature")
+	junit := filepath.Join(t.TempDir(), "junit.xml")
+	r := runBinary(t, confEnv, "", "conformance", "--url", srv.URL, "--label-filter", "robustness || signature", "--junit-report", junit)
 	if r.code != exitOK {
 		t.Fatalf("exit %d, want 0\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	_, rep := readJUnit(t, junit)
+	if rep.Failures != 0 {
+		t.Errorf("failures=%d in the JUnit report of a run with only a should failure", rep.Failures)
+	}
+	warned := false
+	for _, c := range rep.Suites[0].Cases {
+		if strings.Contains(c.Name, "answers 405") {
+			warned = c.Status == "passed" && c.Failure == nil && strings.Contains(c.SystemOut, "WARNING") && strings.Contains(c.SystemOut, "GET on the webhook URL got 404")
+		}
+	}
+	if !warned {
+		t.Errorf("the JUnit report does not keep the methods warning as a passed test case:\n%s", mustRead(t, junit))
 	}
 	if !strings.Contains(r.stdout, "WARN  should  robustness  answers 405") || !strings.Contains(r.stdout, "PASS with warnings") {
 		t.Errorf("the output does not show the warning:\n%s", r.stdout)
@@ -210,7 +233,8 @@ func TestConformanceSetupErrors(t *testing.T) {
 		{"unreachable", confEnv, []string{"--url", closed.URL}, exitUsage, "cannot reach the webhook"},
 		{"no URL", confEnv, nil, exitUsage, "--url"},
 		{"no secret", nil, []string{"--url", srv.URL}, exitUsage, "secret"},
-		{"retries", confEnv, []string{"--url", srv.URL, "--retries", "2"}, exitUsage, "--retries"},
+		{"zero timeout", confEnv, []string{"--url", srv.URL, "--timeout", "0"}, exitUsage, "--timeout"},
+		{"negative timeout", confEnv, []string{"--url", srv.URL, "--timeout", "-1s"}, exitUsage, "--timeout"},
 		{"stray argument", confEnv, []string{"--url", srv.URL, "extra"}, exitUsage, "--scenarios"},
 		{"unknown scenario", confEnv, []string{"--url", srv.URL, "--scenarios", "no-such-scenario"}, exitUsage, "no-such-scenario"},
 		{"invalid scenario", confEnv, []string{"--url", srv.URL, "--scenarios", invalid}, exitFail, invalid + ":3:"},
@@ -226,6 +250,9 @@ func TestConformanceSetupErrors(t *testing.T) {
 			}
 			if tc.code == exitUsage && strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
 				t.Errorf("not one line: %q", r.stderr)
+			}
+			if n := strings.Count(r.stderr, "--help"); n > 1 {
+				t.Errorf("the hint is repeated: %q", r.stderr)
 			}
 			if r.stdout != "" {
 				t.Errorf("a spec ran:\n%s", r.stdout)

@@ -1,0 +1,181 @@
+package conformance_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/xml"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/wmsmock/wms-mock/conformance"
+)
+
+// junitFile is the part of a JUnit report CI reads.
+type junitFile struct {
+	Tests    int `xml:"tests,attr"`
+	Failures int `xml:"failures,attr"`
+	Errors   int `xml:"errors,attr"`
+	Suites   []struct {
+		Cases []junitCase `xml:"testcase"`
+	} `xml:"testsuite"`
+}
+
+type junitCase struct {
+	Name      string `xml:"name,attr"`
+	Status    string `xml:"status,attr"`
+	SystemOut string `xml:"system-out"`
+	Failure   *struct {
+		Message string `xml:"message,attr"`
+	} `xml:"failure"`
+}
+
+// readJUnit parses a JUnit report and checks that its test cases are the
+// specs, and only them. It returns the test cases by spec ID.
+func readJUnit(t *testing.T, path string) (junitFile, map[string]junitCase) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("the JUnit report was not written: %v", err)
+	}
+	var f junitFile
+	if err := xml.Unmarshal(data, &f); err != nil {
+		t.Fatalf("the JUnit report is not XML: %v", err)
+	}
+	if len(f.Suites) != 1 {
+		t.Fatalf("%d test suites, want 1", len(f.Suites))
+	}
+	if n := len(conformance.Specs()); f.Tests != n || len(f.Suites[0].Cases) != n {
+		t.Errorf("tests=%d with %d test cases, want the %d specs", f.Tests, len(f.Suites[0].Cases), n)
+	}
+	byID := map[string]junitCase{}
+	for _, c := range f.Suites[0].Cases {
+		if !strings.HasPrefix(c.Name, "[It] ") {
+			t.Errorf("test case %q is not a spec", c.Name)
+		}
+		for _, sp := range conformance.Specs() {
+			if strings.HasSuffix(c.Name, ", "+sp.ID+"]") {
+				byID[sp.ID] = c
+			}
+		}
+	}
+	return f, byID
+}
+
+// TestJUnitShouldFailureIsAWarning: CI reads the JUnit report, so a failed
+// should spec is a passed test case there, with its warning in system-out,
+// while a failed must spec is a failure.
+func TestJUnitShouldFailureIsAWarning(t *testing.T) {
+	run := func(receiver, filter string) (conformance.Summary, junitFile, map[string]junitCase) {
+		t.Helper()
+		srv := serve(t, brokenHandler(t, receiver))
+		path := filepath.Join(t.TempDir(), "junit.xml")
+		sum, err := conformance.Run(context.Background(), conformance.Config{URL: srv.URL, Signer: testSigner(t), LabelFilter: filter, JUnitReport: path})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, cases := readJUnit(t, path)
+		return sum, f, cases
+	}
+
+	sum, f, cases := run("400-on-bad-mac", "signature")
+	if !sum.OK() || sum.ShouldFailed != 1 {
+		t.Fatalf("want one should failure and a passing run: %+v", sum)
+	}
+	if f.Failures != 0 || f.Errors != 0 {
+		t.Errorf("a should failure alone gives failures=%d errors=%d, want 0", f.Failures, f.Errors)
+	}
+	warn := cases["reject-status"]
+	if warn.Status != "passed" || warn.Failure != nil || !strings.Contains(warn.SystemOut, "WARNING") || !strings.Contains(warn.SystemOut, "got 400 Bad Request") || !strings.Contains(warn.SystemOut, "not 401 or 403") {
+		t.Errorf("reject-status is not a passed test case with its warning: %+v", warn)
+	}
+
+	sum, f, cases = run("no-verification", "missing-mac || reject-status")
+	if sum.OK() || sum.MustFailed != 1 || sum.ShouldFailed != 1 {
+		t.Fatalf("want one must and one should failure: %+v", sum)
+	}
+	if f.Failures != 1 {
+		t.Errorf("failures=%d, want the one must failure", f.Failures)
+	}
+	if c := cases["missing-mac"]; c.Failure == nil || !strings.Contains(c.Failure.Message, "request: POST") {
+		t.Errorf("missing-mac is not a failure with its request: %+v", c)
+	}
+	if c := cases["reject-status"]; c.Failure != nil || !strings.Contains(c.SystemOut, "WARNING") {
+		t.Errorf("reject-status is not a warning: %+v", c)
+	}
+}
+
+// brokenHandler is the receiver of the broken family named name.
+func brokenHandler(t *testing.T, name string) http.Handler {
+	t.Helper()
+	for _, b := range brokenReceivers() {
+		if b.name == name {
+			return b.handler(t)
+		}
+	}
+	t.Fatalf("no broken receiver %q", name)
+	return nil
+}
+
+// TestCredentialsInTheURLAreRedacted: a user and password in the URL reach
+// the receiver, and appear nowhere else: not in the console, the failure
+// messages, the reports or the errors.
+func TestCredentialsInTheURLAreRedacted(t *testing.T) {
+	const user, password = "ci-user", "url-password-5e1f"
+	basic := base64.StdEncoding.EncodeToString([]byte(user + ":" + password))
+	var gotAuth bool
+	h := brokenHandler(t, "no-verification")
+	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u, p, ok := r.BasicAuth(); ok && u == user && p == password {
+			gotAuth = true
+		}
+		h.ServeHTTP(w, r)
+	}))
+	withCreds := strings.Replace(srv.URL, "http://", "http://"+user+":"+password+"@", 1)
+	dir := t.TempDir()
+	junit, jsonReport := filepath.Join(dir, "junit.xml"), filepath.Join(dir, "report.json")
+	var out bytes.Buffer
+	sum, err := conformance.Run(context.Background(), conformance.Config{
+		URL: withCreds, Signer: testSigner(t), LabelFilter: "missing-mac",
+		JUnitReport: junit, JSONReport: jsonReport, Out: &out,
+	})
+	if err != nil || sum.MustFailed != 1 {
+		t.Fatalf("Run: %v, %+v", err, sum)
+	}
+	if !gotAuth {
+		t.Error("the receiver did not get the URL's credentials")
+	}
+	shown := "http://" + user + ":xxxxx@"
+	if !strings.Contains(out.String(), "request: POST "+shown) || !strings.Contains(out.String(), `Authorization: "(redacted)"`) {
+		t.Errorf("the failure does not show the request with its credentials redacted:\n%s", out.String())
+	}
+	if !strings.HasPrefix(sum.URL, shown) {
+		t.Errorf("Summary.URL = %q", sum.URL)
+	}
+	texts := map[string]string{"console": out.String(), "JUnit": mustRead(t, junit), "JSON": mustRead(t, jsonReport), "message": sum.Results[0].Message}
+
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	for name, url := range map[string]string{
+		"unreachable": strings.Replace(closed.URL, "http://", "http://"+user+":"+password+"@", 1),
+		"bad scheme":  "ftp://" + user + ":" + password + "@example.com/hook",
+		"unparsable":  "http://" + user + ":" + password + "@[::1/hook",
+	} {
+		_, err := conformance.Run(context.Background(), conformance.Config{URL: url, Signer: testSigner(t)})
+		if err == nil || !(errors.Is(err, conformance.ErrUnreachable) || errors.Is(err, conformance.ErrConfig)) {
+			t.Errorf("%s: Run: %v", name, err)
+			continue
+		}
+		texts[name+" error"] = err.Error()
+	}
+	for name, text := range texts {
+		if strings.Contains(text, password) || strings.Contains(text, basic) {
+			t.Errorf("the %s shows the URL's password: %s", name, text)
+		}
+	}
+}

@@ -1,0 +1,195 @@
+package conformance_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/wmsmock/wms-mock/conformance"
+)
+
+// result finds a spec's result by ID.
+func result(t *testing.T, sum conformance.Summary, id string) conformance.Result {
+	t.Helper()
+	for _, r := range sum.Results {
+		if r.ID == id {
+			return r
+		}
+	}
+	t.Fatalf("no result for %s in %+v", id, sum.Results)
+	return conformance.Result{}
+}
+
+// TestInterruptLeavesSpecsWithoutAVerdict cancels the run while the
+// wrong-secret spec waits for an answer to its forgery: that spec reaches no
+// verdict, and the signature specs after it do not run, rather than pass on
+// deliveries the run itself cancelled.
+func TestInterruptLeavesSpecsWithoutAVerdict(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s := testSigner(t)
+	ref := newReference(t, s)
+	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, ok := readBody(r)
+		if ok && bytes.Contains(body, []byte(`"event":"MEASUREMENT_CREATED"`)) && s.Verify(macOf(r), body) != nil {
+			cancel()
+			<-r.Context().Done()
+			return
+		}
+		ref.ServeHTTP(w, r)
+	}))
+	var out bytes.Buffer
+	sum, err := conformance.Run(ctx, conformance.Config{URL: srv.URL, Signer: s, LabelFilter: "signature", Out: &out})
+	if !errors.Is(err, conformance.ErrInterrupted) || !sum.Interrupted || sum.OK() {
+		t.Fatalf("Run = %v, interrupted %v; want ErrInterrupted\n%s", err, sum.Interrupted, out.String())
+	}
+	if sum.Passed != 1 || sum.Inconclusive != 1 || sum.MustFailed != 0 || sum.ShouldFailed != 0 || sum.Skipped != len(conformance.Specs())-2 {
+		t.Errorf("passed %d, no verdict %d, failed %d+%d, skipped %d; want only missing-mac passed and wrong-secret without a verdict:\n%s",
+			sum.Passed, sum.Inconclusive, sum.MustFailed, sum.ShouldFailed, sum.Skipped, out.String())
+	}
+	if r := result(t, sum, "wrong-secret"); r.Passed || !strings.HasPrefix(r.Message, "No verdict") {
+		t.Errorf("wrong-secret: passed %v, %q", r.Passed, r.Message)
+	}
+	if !strings.Contains(out.String(), "SKIP  must    signature   rejects an event signed with another secret") {
+		t.Errorf("the console does not show the spec without a verdict:\n%s", out.String())
+	}
+}
+
+// TestUnansweredForgeryIsNotARefusal: a receiver that drops the connection
+// on a bad MAC gives no answer, which the signature specs cannot take for a
+// refusal.
+func TestUnansweredForgeryIsNotARefusal(t *testing.T) {
+	s := testSigner(t)
+	ref := newReference(t, s)
+	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if body, ok := readBody(r); ok && s.Verify(macOf(r), body) != nil {
+			panic(http.ErrAbortHandler)
+		}
+		ref.ServeHTTP(w, r)
+	}))
+	sum, err := conformance.Run(context.Background(), conformance.Config{URL: srv.URL, Signer: s, LabelFilter: "missing-mac || wrong-secret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.MustFailed != 2 {
+		t.Fatalf("must failed %d, want 2: %+v", sum.MustFailed, sum.Results)
+	}
+	for _, id := range []string{"missing-mac", "wrong-secret"} {
+		r := result(t, sum, id)
+		checkFailureMessage(t, id, r.Message)
+		if !strings.Contains(r.Message, "cannot tell whether it was refused") || !strings.Contains(r.Message, "no answer (reset") {
+			t.Errorf("%s does not say the forgery got no answer:\n%s", id, r.Message)
+		}
+	}
+}
+
+// TestDeadlineNeedsA2xx: a fast 500 is no acceptance within the deadline.
+// all-events reports the refused event; the deadline spec reaches no
+// verdict rather than pass, and the run does not pass.
+func TestDeadlineNeedsA2xx(t *testing.T) {
+	srv := serve(t, afterVerify(t, func(w http.ResponseWriter, _ *http.Request, body []byte, _ http.Handler) bool {
+		if !bytes.Contains(body, []byte(`"event":"MEASUREMENT_CANCELED"`)) {
+			return false
+		}
+		http.Error(w, "boom", http.StatusInternalServerError)
+		return true
+	}))
+	var out bytes.Buffer
+	sum, err := conformance.Run(context.Background(), conformance.Config{URL: srv.URL, Signer: testSigner(t), LabelFilter: "deadline", Out: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := result(t, sum, "deadline")
+	if r.Passed || sum.Inconclusive != 1 || sum.OK() {
+		t.Fatalf("deadline passed=%v, no verdict %d, OK %v; want no verdict and no pass:\n%s", r.Passed, sum.Inconclusive, sum.OK(), out.String())
+	}
+	if !strings.Contains(r.Message, "MEASUREMENT_CANCELED (500 Internal Server Error") {
+		t.Errorf("the deadline spec does not name the refused event:\n%s", r.Message)
+	}
+	if !strings.Contains(out.String(), "NO VERDICT:") {
+		t.Errorf("the console does not say the run reached no verdict:\n%s", out.String())
+	}
+}
+
+var uuidV4 = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+
+// TestRerunWithTheSameSeedSendsFreshIDs runs twice with one seed: no
+// session ID or measurement ID repeats, so that a receiver with a unique
+// index on either accepts the rerun, while every other generated value is
+// the same.
+func TestRerunWithTheSameSeedSendsFreshIDs(t *testing.T) {
+	ref := newReference(t, testSigner(t))
+	var mu sync.Mutex
+	var bodies [][]byte
+	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if body, ok := readBody(r); ok {
+			mu.Lock()
+			bodies = append(bodies, body)
+			mu.Unlock()
+		}
+		ref.ServeHTTP(w, r)
+	}))
+	type run struct {
+		sessions, measurements map[string]bool
+		values                 []string // each event and its payload, IDs left out
+	}
+	once := func() run {
+		mu.Lock()
+		bodies = nil
+		mu.Unlock()
+		sum, err := conformance.Run(context.Background(), conformance.Config{URL: srv.URL, Signer: testSigner(t), Seed: 42, LabelFilter: "all-events || journey"})
+		if err != nil || !sum.OK() || sum.Passed != 2 {
+			t.Fatalf("Run: %v, %+v", err, sum)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		r := run{sessions: map[string]bool{}, measurements: map[string]bool{}}
+		for _, b := range bodies {
+			var env struct {
+				SessionID string         `json:"sessionId"`
+				Event     string         `json:"event"`
+				Payload   map[string]any `json:"payload"`
+			}
+			if err := json.Unmarshal(b, &env); err != nil {
+				t.Fatalf("body %s: %v", b, err)
+			}
+			r.sessions[env.SessionID] = true
+			if id, ok := env.Payload["measurementId"].(string); ok {
+				if !uuidV4.MatchString(id) {
+					t.Errorf("measurementId %q is not a v4 UUID", id)
+				}
+				r.measurements[id] = true
+				delete(env.Payload, "measurementId")
+			}
+			p, _ := json.Marshal(env.Payload)
+			r.values = append(r.values, env.Event+" "+string(p))
+		}
+		return r
+	}
+	first, second := once(), once()
+	// The probe's, all-events' and the journey's sessions; the last two
+	// create a measurement each.
+	if len(first.sessions) != 3 || len(first.measurements) != 2 {
+		t.Fatalf("%d sessions and %d measurements, want 3 and 2", len(first.sessions), len(first.measurements))
+	}
+	for id := range second.measurements {
+		if first.measurements[id] {
+			t.Errorf("measurement ID %s sent by both runs", id)
+		}
+	}
+	for id := range second.sessions {
+		if first.sessions[id] {
+			t.Errorf("session ID %s sent by both runs", id)
+		}
+	}
+	if !slices.Equal(first.values, second.values) {
+		t.Errorf("the same seed generated other values:\n%v\n%v", first.values, second.values)
+	}
+}
