@@ -1,7 +1,6 @@
 package conformance
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -30,14 +29,7 @@ func (s *suite) newSession() *emitter.Session {
 func freshSessionID() string { return scenarios.NewSessionID(rand.Uint64()) }
 
 // freshMeasurementID is a version 4 UUID from the process's random source.
-func freshMeasurementID() string {
-	var b [16]byte
-	binary.LittleEndian.PutUint64(b[:8], rand.Uint64())
-	binary.LittleEndian.PutUint64(b[8:], rand.Uint64())
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
-}
+func freshMeasurementID() string { return emitter.UUIDv4(rand.Uint64) }
 
 // envelope is the session's next event with the current time, so that a
 // receiver that rejects stale events as replays still accepts it. A

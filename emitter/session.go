@@ -168,10 +168,15 @@ func (s *Session) generate(ev *Event, overrides Payload) (Payload, error) {
 }
 
 // uuid returns a version 4 UUID drawn from the session's generator.
-func (s *Session) uuid() string {
+func (s *Session) uuid() string { return UUIDv4(s.rng.Uint64) }
+
+// UUIDv4 formats 128 bits from next as a version 4 UUID, the form of WMS's
+// measurement IDs. Pass a seeded generator for reproducible IDs, or
+// math/rand/v2's Uint64 for fresh ones.
+func UUIDv4(next func() uint64) string {
 	var b [16]byte
 	for i := 0; i < 16; i += 8 {
-		v := s.rng.Uint64()
+		v := next()
 		for j := range 8 {
 			b[i+j] = byte(v >> (8 * j))
 		}
