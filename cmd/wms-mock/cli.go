@@ -170,3 +170,14 @@ func (t *targetFlags) client(std *stdio, maxConns int) (*emitter.Client, error) 
 	}
 	return emitter.NewClient(u, opts...)
 }
+
+// isTerminal reports whether w is a terminal, where a live progress line
+// helps; in a pipe or a CI log it would only be noise.
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,88 @@
+package load
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wmsmock/wms-mock/emitter"
+	"github.com/wmsmock/wms-mock/scenarios"
+)
+
+// ErrNotRealistic is wrapped by Journeys for a scenario with delivery
+// faults or a non-2xx expectation: load measures how a receiver answers
+// realistic traffic, and counts every non-2xx answer as a failure.
+var ErrNotRealistic = errors.New("not a realistic scenario")
+
+// Journeys returns the Source of `wms-mock load`. Session i follows a
+// scenario drawn from mix with probability proportional to its weight
+// (every built-in journey alike when mix is empty), expanded afresh when the
+// session starts: every event is encoded and signed with signer, with
+// timestamps from that moment, and a session ID unique to the run's seed
+// and i. The draw and the generated values come from seed and i alone.
+func Journeys(mix []Weighted, signer *emitter.Signer, seed uint64) (Source, error) {
+	if signer == nil {
+		return nil, scenarios.ErrNoSigner
+	}
+	var chosen []*scenarios.Scenario
+	if len(mix) == 0 {
+		chosen = scenarios.Journeys()
+		for _, s := range chosen {
+			mix = append(mix, Weighted{s.Name, 1})
+		}
+		if len(chosen) == 0 {
+			return nil, errors.New("no built-in journey to send")
+		}
+	} else {
+		for _, w := range mix {
+			s, err := scenarios.Find(w.Name)
+			if err != nil {
+				return nil, fmt.Errorf("--mix: %w", err)
+			}
+			if err := realistic(s); err != nil {
+				return nil, err
+			}
+			chosen = append(chosen, s)
+		}
+	}
+	pick := newPicker(mix)
+	prefix := "load-" + strconv.FormatUint(seed, 36) + "-"
+	return SourceFunc(func(i uint64) (Session, error) {
+		r := sessionRand(seed, i)
+		s := chosen[pick.pick(r)]
+		ds, err := s.Expand(scenarios.ExpandOptions{
+			Seed:      r.Uint64(),
+			Start:     time.Now(),
+			Signer:    signer,
+			SessionID: prefix + strconv.FormatUint(i, 10),
+		})
+		if err != nil {
+			return Session{}, fmt.Errorf("%s: %w", s.Name, err)
+		}
+		reqs := make([]emitter.Request, len(ds))
+		for k := range ds {
+			reqs[k] = ds[k].Request
+		}
+		return Session{Name: s.Name, Requests: reqs}, nil
+	}), nil
+}
+
+// realistic checks that s sends what WMS sends and expects 2xx throughout.
+func realistic(s *scenarios.Scenario) error {
+	for _, st := range s.Steps {
+		var why []string
+		if st.Faults.Any() {
+			why = append(why, "delivery faults")
+		}
+		if st.Expect != scenarios.Expect2xx {
+			why = append(why, "expects "+st.Expect.String())
+		}
+		if len(why) > 0 {
+			return fmt.Errorf("%w: %s (%s:%d) %s: load counts every non-2xx answer as a failure, so mix only fault-free scenarios; play edge cases with 'wms-mock run'",
+				ErrNotRealistic, s.Name, s.File, st.Line, strings.Join(why, " and "))
+		}
+	}
+	return nil
+}

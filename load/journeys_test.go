@@ -1,0 +1,119 @@
+package load
+
+import (
+	"encoding/json"
+	"errors"
+	"slices"
+	"testing"
+
+	"github.com/wmsmock/wms-mock/emitter"
+	"github.com/wmsmock/wms-mock/scenarios"
+)
+
+func TestJourneysAreRealSignedSessions(t *testing.T) {
+	signer := testSigner(t)
+	src, err := Journeys(nil, signer, 42)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, s := range scenarios.Journeys() {
+		names = append(names, s.Name)
+	}
+	seen := map[string]bool{}
+	ids := map[string]bool{}
+	for i := range uint64(300) {
+		s, err := src.Session(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Contains(names, s.Name) {
+			t.Fatalf("session %d follows %q, not a built-in journey", i, s.Name)
+		}
+		seen[s.Name] = true
+		var id string
+		for k, req := range s.Requests {
+			if err := signer.Verify(req.Header[emitter.HeaderMAC][0], req.Body); err != nil {
+				t.Fatalf("session %d event %d: %v", i, k, err)
+			}
+			var env struct {
+				SessionID string `json:"sessionId"`
+				Sequence  int    `json:"sequence"`
+			}
+			if err := json.Unmarshal(req.Body, &env); err != nil {
+				t.Fatal(err)
+			}
+			if env.Sequence != k || (k > 0 && env.SessionID != id) {
+				t.Fatalf("session %d event %d: sequence %d of session %q, want %d of %q", i, k, env.Sequence, env.SessionID, k, id)
+			}
+			id = env.SessionID
+		}
+		if ids[id] {
+			t.Fatalf("session %d reuses session ID %q", i, id)
+		}
+		ids[id] = true
+	}
+	if len(seen) != len(names) {
+		t.Errorf("300 sessions followed %d of the %d journeys", len(seen), len(names))
+	}
+
+	// The same seed draws the same journeys; another seed draws others.
+	again, _ := Journeys(nil, signer, 42)
+	other, _ := Journeys(nil, signer, 43)
+	differ := 0
+	for i := range uint64(50) {
+		a, _ := src.Session(i)
+		b, _ := again.Session(i)
+		c, _ := other.Session(i)
+		if a.Name != b.Name {
+			t.Fatalf("session %d: %q then %q with the same seed", i, a.Name, b.Name)
+		}
+		if a.Name != c.Name {
+			differ++
+		}
+	}
+	if differ == 0 {
+		t.Error("seeds 42 and 43 drew the same 50 journeys")
+	}
+}
+
+func TestJourneysFollowTheMixWeights(t *testing.T) {
+	src, err := Journeys([]Weighted{{"happy-path", 3}, {"low-snr", 1}}, testSigner(t), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := map[string]int{}
+	for i := range uint64(2000) {
+		s, err := src.Session(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		counts[s.Name]++
+	}
+	if len(counts) != 2 || counts["happy-path"] < 1350 || counts["happy-path"] > 1650 {
+		t.Errorf("2000 sessions of happy-path=3,low-snr=1 gave %v: want about 1500 and 500", counts)
+	}
+}
+
+func TestJourneysRefuseEdgeCases(t *testing.T) {
+	_, err := Journeys([]Weighted{{"happy-path", 1}, {"edge-duplicate", 1}}, testSigner(t), 1)
+	if !errors.Is(err, ErrNotRealistic) {
+		t.Errorf("a mix with edge-duplicate: %v, want ErrNotRealistic", err)
+	}
+	if _, err := Journeys([]Weighted{{"no-such-journey", 1}}, testSigner(t), 1); !errors.Is(err, scenarios.ErrUnknownScenario) {
+		t.Errorf("an unknown name: %v, want ErrUnknownScenario", err)
+	}
+}
+
+func TestParseMix(t *testing.T) {
+	got, err := ParseMix(" happy-path=3, low-snr ,user-cancels=10")
+	want := []Weighted{{"happy-path", 3}, {"low-snr", 1}, {"user-cancels", 10}}
+	if err != nil || !slices.Equal(got, want) {
+		t.Errorf("ParseMix = %v, %v; want %v", got, err, want)
+	}
+	for _, bad := range []string{"", ",", "a=0", "a=-1", "a=x", "=3", "a=1,a=2"} {
+		if _, err := ParseMix(bad); !errors.Is(err, ErrBadMix) {
+			t.Errorf("ParseMix(%q) = %v, want ErrBadMix", bad, err)
+		}
+	}
+}
