@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/brianvoe/gofakeit/v7"
 
@@ -74,23 +75,50 @@ type planned struct {
 // bodySizeHint is a typical envelope's size, to size Expand's buffer once.
 const bodySizeHint = 224
 
+// envelopeSize bounds an envelope's size without its payload overrides,
+// its session ID and its event name: the keys, the numbers and the
+// generated payload fields.
+const envelopeSize = 320
+
 // compile turns the steps into the plan Expand follows and makes the checks
-// that need the whole session: the number of deliveries, and that each
-// reorder has a later event to swap with.
+// that need the whole session: the number of events and deliveries, the
+// clock, the size of the bodies, and that each reorder has a later event to
+// swap with. Every bound is checked before the plan grows, so that a short
+// file (an anchored step with repeat: 1000, aliased again and again) cannot
+// make a large plan.
 func (p *parser) compile(s *Scenario, meta []stepNodes) {
 	var clock time.Duration
+	bodies := 0
+	envelope := envelopeSize + jsonSize(s.SessionID)
 	for i := range s.Steps {
 		st := &s.Steps[i]
+		at := meta[i].entry
 		label := faultLabel(st)
 		copyLabel := "duplicate"
 		if label != "" {
 			copyLabel = label + ", duplicate"
 		}
+		payload := mergePayload(st, 0) // shared by the repetitions unless each: varies it
+		body := len(st.Faults.Raw)
+		if st.Faults.Raw == nil {
+			body = envelope + jsonSize(st.Event) + jsonSize(st.Payload) + jsonSize(st.Extra)
+		}
 		for r := 0; r < st.Repeat; r++ {
+			if len(s.plan) == maxDeliveries {
+				p.errorf(at, "the scenario makes over %d events by this step, dropped ones included: split it into smaller scenarios", maxDeliveries)
+				return
+			}
+			if clock > maxClock-st.After {
+				p.errorf(at, "the session's clock passes %v by this step: a WMS session lasts minutes; shorten after: or split the scenario", maxClock)
+				return
+			}
 			clock += st.After
 			pl := planned{step: i, line: st.Line, rep: r, at: clock, skew: st.Skew, faults: st.Faults, expect: st.Expect, label: label, copyLabel: copyLabel}
 			if st.Faults.Raw == nil {
-				pl.emit = emitter.Emit{Event: st.Event, Payload: mergePayload(st, r), Severity: st.Severity}
+				if r > 0 && len(st.Each) > 0 {
+					payload = mergePayload(st, r)
+				}
+				pl.emit = emitter.Emit{Event: st.Event, Payload: payload, Severity: st.Severity}
 				if r == 0 {
 					pl.emit.Sequence = st.Sequence
 				}
@@ -98,20 +126,32 @@ func (p *parser) compile(s *Scenario, meta []stepNodes) {
 					pl.emit.Severity = emitter.SeverityInfo
 				}
 			}
-			s.plan = append(s.plan, pl)
 			if !st.Faults.Drop {
 				s.deliveries++
 				if st.Faults.Duplicate {
 					s.deliveries++
 				}
+				size := body
+				for _, e := range st.Each {
+					size += jsonSize(e.Field) + jsonSize(e.Values[r])
+				}
+				if st.Faults.Tamper {
+					size *= 2
+				}
+				bodies += size
 			}
-		}
-		if s.deliveries > maxDeliveries {
-			p.errorf(meta[i].step, "the scenario sends over %d requests by this step: split it into smaller scenarios", maxDeliveries)
-			return
+			if s.deliveries > maxDeliveries {
+				p.errorf(at, "the scenario sends over %d requests by this step: split it into smaller scenarios", maxDeliveries)
+				return
+			}
+			if bodies > maxBodyBytes {
+				p.errorf(at, "the scenario's bodies add up to over %d MiB by this step: send smaller values or split the scenario", maxBodyBytes>>20)
+				return
+			}
+			s.plan = append(s.plan, pl)
 		}
 	}
-	s.duration = clock
+	s.duration, s.bodies = clock, bodies
 	for i := range s.plan {
 		if !s.plan[i].faults.Reorder {
 			continue
@@ -128,6 +168,41 @@ func (p *parser) compile(s *Scenario, meta []stepNodes) {
 			p.errorf(at, "reorder on two steps in a row: the next step is already swapped with this one; remove one reorder")
 		}
 	}
+}
+
+// jsonSize bounds the encoded size of a payload value, strings escaped as
+// the emitter escapes them.
+func jsonSize(v any) int {
+	switch v := v.(type) {
+	case string:
+		n := 2
+		for _, r := range v { // an invalid byte is U+FFFD, escaped
+			switch {
+			case r == '"' || r == '\\' || r == '\n' || r == '\r' || r == '\t':
+				n += 2
+			case r < 0x20 || r >= utf8.RuneSelf && r < 0x10000:
+				n += 6
+			case r < utf8.RuneSelf:
+				n++
+			default:
+				n += 12 // a surrogate pair
+			}
+		}
+		return n
+	case emitter.Payload:
+		n := 2
+		for _, f := range v {
+			n += jsonSize(f.Key) + 2 + jsonSize(f.Value)
+		}
+		return n
+	case []any:
+		n := 2
+		for _, e := range v {
+			n += jsonSize(e) + 1
+		}
+		return n
+	}
+	return 24 // a number, a boolean or null
 }
 
 func mergePayload(st *Step, rep int) emitter.Payload {

@@ -326,6 +326,36 @@ func TestExpandConcurrently(t *testing.T) {
 	}
 }
 
+// TestBodySizeBound checks that the size Parse counts against
+// maxBodyBytes is never below what Expand makes, for the library and for
+// values the emitter must escape: quotes, control bytes, non-ASCII,
+// astral characters, invalid UTF-8, a long session ID, a tampered copy.
+func TestBodySizeBound(t *testing.T) {
+	odd := `"q\"\\ \t\u0001 é € 😀 \xff"`
+	list := Builtin()
+	list = append(list, mustParse(t, `
+session: "s\u0001é`+strings.Repeat("x", 300)+`"
+steps:
+  - {event: API_ERROR, payload: {errorCode: `+odd+`}, extra: {n: [1.5e300, -9223372036854775808, true, null, {k: `+odd+`}]}}
+  - {event: FUTURE, custom: true, repeat: 3, each: {v: [`+odd+`, 1, x]}, tamper: true, expect: 4xx}
+  - {raw: `+odd+`, duplicate: true, expect: 4xx}
+`))
+	for _, s := range list {
+		total := 0
+		for _, d := range expand(t, s, ExpandOptions{Seed: 3, Start: time.Unix(1<<40, 0), Signer: testSigner(t, "x")}) {
+			if d.Copy == 0 {
+				total += len(d.Request.Body)
+				if d.Fault != "" && strings.Contains(d.Fault, "tampered") {
+					total += len(d.Request.Body) // the signed body too
+				}
+			}
+		}
+		if total == 0 || total > s.bodies {
+			t.Errorf("%s: %d bytes of bodies, counted as at most %d", s.Name, total, s.bodies)
+		}
+	}
+}
+
 // BenchmarkExpand measures what the load generator pays per session.
 func BenchmarkExpand(b *testing.B) {
 	var happy *Scenario

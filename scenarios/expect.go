@@ -24,21 +24,26 @@ const (
 	ExpectAny
 )
 
-var expectNames = [...]string{Expect2xx: "2xx", Expect4xx: "4xx", ExpectNon2xx: "non-2xx", ExpectAny: "any"}
-
 // String returns the name used in YAML: 2xx, 4xx, non-2xx or any.
 func (e Expect) String() string {
-	if int(e) < len(expectNames) {
-		return expectNames[e]
+	switch e {
+	case Expect2xx:
+		return "2xx"
+	case Expect4xx:
+		return "4xx"
+	case ExpectNon2xx:
+		return "non-2xx"
+	case ExpectAny:
+		return "any"
 	}
 	return fmt.Sprintf("Expect(%d)", uint8(e))
 }
 
 // ParseExpect reads an expectation as written in YAML.
 func ParseExpect(s string) (Expect, error) {
-	for i, n := range expectNames {
-		if n == s {
-			return Expect(i), nil
+	for e := Expect2xx; e <= ExpectAny; e++ {
+		if e.String() == s {
+			return e, nil
 		}
 	}
 	return 0, fmt.Errorf("want 2xx, 4xx, non-2xx or any, got %q", s)

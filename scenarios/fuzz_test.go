@@ -28,7 +28,10 @@ func FuzzParse(f *testing.F) {
 			if !errors.As(err, &es) || len(es) == 0 {
 				t.Fatalf("error %v is not a non-empty Errors", err)
 			}
-			lines := strings.Count(string(data), "\n") + 2
+			lines := 2 // YAML breaks lines at \r as well as \n, and at NEL, LS and PS
+			for _, brk := range []string{"\n", "\r", "\u0085", "\u2028", "\u2029"} {
+				lines += strings.Count(string(data), brk)
+			}
 			for _, e := range es {
 				if e.File != "fuzz.yaml" || e.Line < 1 || e.Col < 1 || e.Line > lines || e.Msg == "" {
 					t.Fatalf("bad error position or message: %q (file has %d lines)", e.Error(), lines)

@@ -25,24 +25,38 @@ import (
 const (
 	maxFileSize   = 1 << 20
 	maxRepeat     = 1000
-	maxDeliveries = 10000
+	maxDeliveries = 10000 // requests sent, and events planned (dropped ones too)
 	maxAfter      = 24 * time.Hour
+	maxClock      = 7 * 24 * time.Hour // a session's length on its clock
 	maxDelay      = 10 * time.Minute
 	maxSkew       = 366 * 24 * time.Hour
 	maxValueDepth = 16
 	maxValueNodes = 10000
+	maxStepFields = 64       // payload, extra and each fields of one step
+	maxBodyBytes  = 16 << 20 // all the bodies of one session
+	maxAliasNodes = 100000   // nodes that aliases add to the file's own
+	maxAliasBytes = 1 << 20  // and text
+	maxErrors     = 100
+	maxNameLen    = 64 // longer names get no "did you mean" and are cut in messages
 )
 
-// The keys a file may use, in the order the README documents them.
-var (
-	scenarioKeys = []string{"name", "description", "tags", "session", "steps"}
-	stepKeys     = []string{"event", "after", "repeat", "each", "payload", "extra", "sequence", "severity", "skew", "custom",
+// The keys a file may use, in the order docs/scenarios.md documents them.
+func scenarioKeys() []string { return []string{"name", "description", "tags", "session", "steps"} }
+
+func stepKeys() []string {
+	return []string{"event", "after", "repeat", "each", "payload", "extra", "sequence", "severity", "skew", "custom",
 		"duplicate", "reorder", "drop", "delay", "tamper", "mac", "raw", "expect"}
-	// rawExcludes are keys that shape an envelope, which a raw step does not send.
-	rawExcludes = []string{"event", "custom", "payload", "each", "extra", "sequence", "severity", "skew", "tamper"}
-	// dropExcludes are keys about sending, which a dropped step does not do.
-	dropExcludes = []string{"duplicate", "reorder", "tamper", "delay", "mac", "raw", "expect"}
-)
+}
+
+// rawExcludes are keys that shape an envelope, which a raw step does not send.
+func rawExcludes() []string {
+	return []string{"event", "custom", "payload", "each", "extra", "sequence", "severity", "skew", "tamper"}
+}
+
+// dropExcludes are keys about sending, which a dropped step does not do.
+func dropExcludes() []string {
+	return []string{"duplicate", "reorder", "tamper", "delay", "mac", "raw", "expect"}
+}
 
 var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 
@@ -64,10 +78,13 @@ func Load(path string) (*Scenario, error) {
 // filename is only used in errors and Scenario.File. The error, when not
 // nil, is an Errors listing every problem as FILE:LINE:COL: message.
 func Parse(filename string, data []byte) (*Scenario, error) {
-	p := &parser{file: filename, budget: maxValueNodes}
+	p := &parser{file: filename, budget: maxValueNodes, seen: map[Error]bool{}}
 	s := p.parse(data)
 	if len(p.errs) > 0 {
 		p.errs.sort()
+		if p.more != nil {
+			p.errs = append(p.errs, p.more)
+		}
 		return nil, p.errs
 	}
 	return s, nil
@@ -79,12 +96,15 @@ func Parse(filename string, data []byte) (*Scenario, error) {
 type parser struct {
 	file   string
 	errs   Errors
-	budget int // payload value nodes left to convert
+	seen   map[Error]bool // an aliased node's problem is reported once
+	more   *Error         // where checking stopped, past maxErrors problems
+	budget int            // payload value nodes left to convert
 }
 
 // stepNodes remembers where a step's keys are, for checks made after the
 // whole file is read.
 type stepNodes struct {
+	entry   *yaml.Node // the list entry: the step, or an alias of it
 	step    *yaml.Node
 	reorder *yaml.Node
 }
@@ -94,7 +114,37 @@ func (p *parser) errorf(n *yaml.Node, format string, a ...any) {
 	if n != nil && n.Line > 0 {
 		line, col = n.Line, n.Column
 	}
-	p.errs = append(p.errs, &Error{File: p.file, Line: line, Col: col, Msg: fmt.Sprintf(format, a...)})
+	p.add(Error{File: p.file, Line: line, Col: col, Msg: fmt.Sprintf(format, a...)})
+}
+
+// add records e once, up to maxErrors: past that, a file is more broken
+// than a list of its problems helps with, and the walk stops early.
+func (p *parser) add(e Error) {
+	switch {
+	case p.seen[e]:
+	case len(p.errs) >= maxErrors:
+		p.stopAt(e.Line, e.Col)
+	default:
+		p.seen[e] = true
+		p.errs = append(p.errs, &e)
+	}
+}
+
+// stop reports whether the walk should stop before n, because the file has
+// as many problems as are worth listing; it notes where checking stopped.
+func (p *parser) stop(n *yaml.Node) bool {
+	if len(p.errs) < maxErrors {
+		return false
+	}
+	p.stopAt(n.Line, n.Column)
+	return true
+}
+
+func (p *parser) stopAt(line, col int) {
+	if p.more == nil {
+		p.more = &Error{File: p.file, Line: line, Col: col,
+			Msg: fmt.Sprintf("checking stopped after %d problems: fix the ones above and check again", maxErrors)}
+	}
 }
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
@@ -110,7 +160,7 @@ func (p *parser) syntaxError(err error) {
 	} else {
 		msg = strings.TrimPrefix(msg, "yaml: ")
 	}
-	p.errs = append(p.errs, &Error{File: p.file, Line: line, Col: 1, Msg: "YAML syntax: " + msg})
+	p.add(Error{File: p.file, Line: line, Col: 1, Msg: "YAML syntax: " + msg})
 }
 
 func (p *parser) parse(data []byte) *Scenario {
@@ -139,6 +189,9 @@ func (p *parser) parse(data []byte) *Scenario {
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
 		root = root.Content[0]
 	}
+	if !p.checkAliases(root) {
+		return nil
+	}
 	root = deref(root)
 	if root.Kind != yaml.MappingNode {
 		p.errorf(root, "a scenario is a mapping with name, description, tags and steps; got %s", describe(root))
@@ -146,11 +199,11 @@ func (p *parser) parse(data []byte) *Scenario {
 	}
 
 	s := &Scenario{File: p.file}
-	f := p.fields(root, "the scenario", scenarioKeys)
+	f := p.fields(root, "the scenario", scenarioKeys())
 	if n := f["name"]; n != nil {
 		s.Name = p.str(n, "name")
 		if s.Name != "" && !validName.MatchString(s.Name) {
-			p.errorf(n, "name %q: use letters, digits, '-', '_' and '.' only, so it can be typed on a command line", s.Name)
+			p.errorf(n, "name %s: use letters, digits, '-', '_' and '.' only, so it can be typed on a command line", quote(s.Name))
 		}
 	} else {
 		s.Name = strings.TrimSuffix(filepath.Base(p.file), filepath.Ext(p.file))
@@ -183,16 +236,18 @@ func (p *parser) parse(data []byte) *Scenario {
 
 func (p *parser) tags(n *yaml.Node) []string {
 	var tags []string
+	seen := map[string]bool{}
 	add := func(t *yaml.Node) {
 		tag := p.str(t, "a tag")
 		if tag == "" {
 			return
 		}
 		if strings.ContainsAny(tag, " \t,") {
-			p.errorf(t, "tag %q: a tag is one word; list several as [journey, camera]", tag)
+			p.errorf(t, "tag %s: a tag is one word; list several as [journey, camera]", quote(tag))
 			return
 		}
-		if !slices.Contains(tags, tag) {
+		if !seen[tag] {
+			seen[tag] = true
 			tags = append(tags, tag)
 		}
 	}
@@ -201,6 +256,9 @@ func (p *parser) tags(n *yaml.Node) []string {
 		add(n)
 	case yaml.SequenceNode:
 		for _, t := range n.Content {
+			if p.stop(t) {
+				break
+			}
 			add(deref(t))
 		}
 	default:
@@ -221,9 +279,12 @@ func (p *parser) steps(n *yaml.Node) ([]Step, []stepNodes) {
 	steps := make([]Step, 0, len(n.Content))
 	meta := make([]stepNodes, 0, len(n.Content))
 	created := false
-	for _, sn := range n.Content {
-		sn = deref(sn)
-		st, m := p.step(sn, created)
+	for _, entry := range n.Content {
+		if p.stop(entry) {
+			break
+		}
+		st, m := p.step(deref(entry), created)
+		m.entry = entry
 		if st.Event == emitter.EventMeasurementCreated && !st.Custom {
 			created = true
 		}
@@ -255,16 +316,16 @@ func (p *parser) step(n *yaml.Node, created bool) (Step, stepNodes) {
 		return st, meta
 	}
 
-	f := p.fields(n, "a step", stepKeys)
+	f := p.fields(n, "a step", stepKeys())
 	if raw := f["raw"]; raw != nil {
-		for _, k := range rawExcludes {
+		for _, k := range rawExcludes() {
 			if f[k] != nil {
 				p.errorf(f.key(k), "%s does not apply to a raw step, which sends its body as written: remove %s or raw", k, k)
 			}
 		}
 	}
 	if drop := f["drop"]; drop != nil && isTrue(drop) {
-		for _, k := range dropExcludes {
+		for _, k := range dropExcludes() {
 			if f[k] != nil {
 				p.errorf(f.key(k), "%s does not apply to a dropped step, which sends nothing: remove %s or drop", k, k)
 			}
@@ -323,7 +384,7 @@ func (p *parser) step(n *yaml.Node, created bool) (Step, stepNodes) {
 			st.Severity = sev
 		case "":
 		default:
-			p.errorf(n, "severity: want INFO, WARN or ERROR, got %q", string(sev))
+			p.errorf(n, "severity: want INFO, WARN or ERROR, got %s", quote(string(sev)))
 		}
 	}
 	if n := f["skew"]; n != nil {
@@ -353,7 +414,7 @@ func (p *parser) step(n *yaml.Node, created bool) (Step, stepNodes) {
 		case MACWrongSecret, MACNone, MACMalformed:
 			st.Faults.MAC = m
 		default:
-			p.errorf(n, "mac: want wrong-secret, none or malformed, got %q", string(m))
+			p.errorf(n, "mac: want wrong-secret, none or malformed, got %s", quote(string(m)))
 		}
 	}
 	if n := f["raw"]; n != nil {
@@ -365,13 +426,16 @@ func (p *parser) step(n *yaml.Node, created bool) (Step, stepNodes) {
 	}
 	if n := f["expect"]; n != nil {
 		if e, err := ParseExpect(p.str(n, "expect")); err != nil {
-			p.errorf(n, "expect: %v", err)
+			p.errorf(n, "expect: want 2xx, 4xx, non-2xx or any, got %s", quote(n.Value))
 		} else {
 			st.Expect = e
 		}
 	}
 	if ev != nil && eventNode != nil {
 		p.needsMeasurement(eventNode, *ev, created, &st)
+	}
+	if k := len(st.Payload) + len(st.Each) + len(st.Extra); k > maxStepFields {
+		p.errorf(n, "the step sets %d payload fields: at most %d (payload, each and extra together); put the rest in a nested value", k, maxStepFields)
 	}
 	return st, meta
 }
@@ -385,6 +449,12 @@ func (p *parser) event(n *yaml.Node, name string, custom bool) (emitter.Event, b
 		}
 		p.errorf(n, "the event name is empty")
 		return emitter.Event{}, false
+	}
+	if len(name) > maxNameLen { // no catalog name is so long, nor a typo of one
+		if !custom {
+			p.errorf(n, "unknown event %s ('wms-mock list' shows the 21 events); custom: true sends a name outside the catalog on purpose", quote(name))
+		}
+		return emitter.Event{}, custom
 	}
 	ev, err := emitter.LookupEvent(name)
 	switch {
@@ -429,7 +499,7 @@ func (p *parser) payload(n *yaml.Node, ev *emitter.Event, key string) emitter.Pa
 	}
 	out := make(emitter.Payload, 0, len(n.Content)/2)
 	seen := map[string]*yaml.Node{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
+	for i := 0; i+1 < len(n.Content) && !p.stop(n.Content[i]); i += 2 {
 		k, v := n.Content[i], deref(n.Content[i+1])
 		name, ok := p.key(k, seen, key)
 		if !ok {
@@ -442,7 +512,7 @@ func (p *parser) payload(n *yaml.Node, ev *emitter.Event, key string) emitter.Pa
 			}
 			val, ok := p.value(v, 0)
 			if ok && val != nil {
-				p.checkKind(v, field, val, key+"."+name)
+				p.checkKind(v, field, val, key+"."+clip(name))
 			}
 			out = append(out, emitter.PayloadField{Key: name, Value: val})
 			continue
@@ -460,7 +530,7 @@ func (p *parser) field(k *yaml.Node, name string, ev emitter.Event) (emitter.Fie
 		return f, true
 	}
 	if !ev.HasPayload() {
-		p.errorf(k, "%s carries no payload, so %q is not one of its fields: put it under extra: to send it on purpose", ev.Name, name)
+		p.errorf(k, "%s carries no payload, so %s is not one of its fields: put it under extra: to send it on purpose", ev.Name, quote(name))
 		return emitter.Field{}, false
 	}
 	names := make([]string, len(ev.Fields))
@@ -471,7 +541,7 @@ func (p *parser) field(k *yaml.Node, name string, ev emitter.Event) (emitter.Fie
 	if s := closest(name, names); s != "" {
 		hint = fmt.Sprintf(" did you mean %q?", s)
 	}
-	p.errorf(k, "%s has no payload field %q (it has %s):%s put it under extra: to send it on purpose", ev.Name, name, strings.Join(names, ", "), hint)
+	p.errorf(k, "%s has no payload field %s (it has %s):%s put it under extra: to send it on purpose", ev.Name, quote(name), strings.Join(names, ", "), hint)
 	return emitter.Field{}, false
 }
 
@@ -484,7 +554,7 @@ func (p *parser) checkKind(n *yaml.Node, f emitter.Field, v any, where string) {
 		if !ok {
 			want = "a string"
 		} else if len(f.Values) > 0 && !slices.Contains(f.Values, s) {
-			p.errorf(n, "%s: want one of %s, got %q (extra: sends other values on purpose)", where, strings.Join(f.Values, ", "), s)
+			p.errorf(n, "%s: want one of %s, got %s (extra: sends other values on purpose)", where, strings.Join(f.Values, ", "), quote(s))
 			return
 		}
 	case emitter.KindNumber:
@@ -514,7 +584,7 @@ func (p *parser) each(n *yaml.Node, ev *emitter.Event, st *Step, repeatGiven boo
 	}
 	var out []Series
 	seen := map[string]*yaml.Node{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
+	for i := 0; i+1 < len(n.Content) && !p.stop(n.Content[i]); i += 2 {
 		k, v := n.Content[i], deref(n.Content[i+1])
 		name, ok := p.key(k, seen, "each")
 		if !ok {
@@ -527,23 +597,23 @@ func (p *parser) each(n *yaml.Node, ev *emitter.Event, st *Step, repeatGiven boo
 			}
 		}
 		if _, dup := st.Payload.Get(name); dup {
-			p.errorf(k, "each.%s: %s is also under payload: give it in one place", name, name)
+			p.errorf(k, "each.%s: %s is also under payload: give it in one place", clip(name), clip(name))
 			continue
 		}
 		if v.Kind != yaml.SequenceNode || len(v.Content) == 0 {
-			p.errorf(v, "each.%s: want a list with one value per repetition, like [1.5, 3.2, 6.8], got %s", name, describe(v))
+			p.errorf(v, "each.%s: want a list with one value per repetition, like [1.5, 3.2, 6.8], got %s", clip(name), describe(v))
 			continue
 		}
 		if len(v.Content) > maxRepeat {
-			p.errorf(v, "each.%s: at most %d values, got %d", name, maxRepeat, len(v.Content))
+			p.errorf(v, "each.%s: at most %d values, got %d", clip(name), maxRepeat, len(v.Content))
 			continue
 		}
 		switch {
 		case repeatGiven && len(v.Content) != st.Repeat:
-			p.errorf(v, "each.%s: %d values for repeat: %d: give one value per repetition", name, len(v.Content), st.Repeat)
+			p.errorf(v, "each.%s: %d values for repeat: %d: give one value per repetition", clip(name), len(v.Content), st.Repeat)
 			continue
 		case !repeatGiven && len(out) > 0 && len(v.Content) != st.Repeat:
-			p.errorf(v, "each.%s: %d values, but each.%s has %d: the lists must be as long as each other", name, len(v.Content), out[0].Field, st.Repeat)
+			p.errorf(v, "each.%s: %d values, but each.%s has %d: the lists must be as long as each other", clip(name), len(v.Content), clip(out[0].Field), st.Repeat)
 			continue
 		}
 		st.Repeat = len(v.Content)
@@ -552,7 +622,7 @@ func (p *parser) each(n *yaml.Node, ev *emitter.Event, st *Step, repeatGiven boo
 			item = deref(item)
 			val, ok := p.value(item, 0)
 			if ok && val != nil && ev != nil {
-				p.checkKind(item, field, val, "each."+name)
+				p.checkKind(item, field, val, "each."+clip(name))
 			}
 			s.Values = append(s.Values, val)
 		}
@@ -579,7 +649,7 @@ func (p *parser) value(n *yaml.Node, depth int) (any, bool) {
 		obj := make(emitter.Payload, 0, len(n.Content)/2)
 		seen := map[string]*yaml.Node{}
 		ok := true
-		for i := 0; i+1 < len(n.Content); i += 2 {
+		for i := 0; i+1 < len(n.Content) && !p.stop(n.Content[i]); i += 2 {
 			name, kok := p.key(n.Content[i], seen, "payload")
 			v, vok := p.value(n.Content[i+1], depth+1)
 			if kok && vok {
@@ -592,6 +662,9 @@ func (p *parser) value(n *yaml.Node, depth int) (any, bool) {
 		list := make([]any, 0, len(n.Content))
 		ok := true
 		for _, c := range n.Content {
+			if p.stop(c) {
+				return list, false
+			}
 			v, vok := p.value(c, depth+1)
 			list = append(list, v)
 			ok = ok && vok
@@ -608,7 +681,7 @@ func (p *parser) value(n *yaml.Node, depth int) (any, bool) {
 	case "!!bool":
 		var b bool
 		if err := n.Decode(&b); err != nil {
-			p.errorf(n, "%q is not a boolean", n.Value)
+			p.errorf(n, "%s is not a boolean", quote(n.Value))
 			return nil, false
 		}
 		return b, true
@@ -621,12 +694,12 @@ func (p *parser) value(n *yaml.Node, depth int) (any, bool) {
 		if err := n.Decode(&u); err == nil {
 			return u, true
 		}
-		p.errorf(n, "%s does not fit in a 64-bit integer", n.Value)
+		p.errorf(n, "%s does not fit in a 64-bit integer", clip(n.Value))
 		return nil, false
 	case "!!float":
 		var f float64
 		if err := n.Decode(&f); err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-			p.errorf(n, "%s is not a JSON number", n.Value)
+			p.errorf(n, "%s is not a JSON number", clip(n.Value))
 			return nil, false
 		}
 		return f, true
@@ -634,7 +707,7 @@ func (p *parser) value(n *yaml.Node, depth int) (any, bool) {
 		// Dates and base64 stay as written: JSON has no such types.
 		return n.Value, true
 	default:
-		p.errorf(n, "unsupported YAML tag %s: write the value plainly", n.Tag)
+		p.errorf(n, "unsupported YAML tag %s: write the value plainly", clip(n.Tag))
 		return nil, false
 	}
 }
@@ -650,7 +723,7 @@ func (m mapping) key(name string) *yaml.Node { return m["\x00"+name] }
 func (p *parser) fields(n *yaml.Node, where string, known []string) mapping {
 	m := mapping{}
 	seen := map[string]*yaml.Node{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
+	for i := 0; i+1 < len(n.Content) && !p.stop(n.Content[i]); i += 2 {
 		k, v := n.Content[i], deref(n.Content[i+1])
 		name, ok := p.key(k, seen, where)
 		if !ok {
@@ -667,9 +740,13 @@ func (p *parser) fields(n *yaml.Node, where string, known []string) mapping {
 }
 
 func (p *parser) unknownKey(k *yaml.Node, name, where string, known []string) {
-	if where == "a step" {
+	if where == "a step" && len(name) <= maxNameLen && strings.ToUpper(name) == name {
 		if _, err := emitter.LookupEvent(name); err == nil {
 			p.errorf(k, "unknown key %q in a step: write the event as - %s or - event: %s", name, name, name)
+			return
+		}
+		if near := emitter.SuggestEvents(name); len(near) > 0 {
+			p.errorf(k, "unknown key %q in a step: did you mean the event %s? write it as - event: %s", name, near[0], near[0])
 			return
 		}
 	}
@@ -677,7 +754,7 @@ func (p *parser) unknownKey(k *yaml.Node, name, where string, known []string) {
 	if s := closest(name, known); s != "" {
 		hint = fmt.Sprintf(": did you mean %q?", s)
 	}
-	p.errorf(k, "unknown key %q in %s%s (known keys: %s)", name, where, hint, strings.Join(known, ", "))
+	p.errorf(k, "unknown key %s in %s%s (known keys: %s)", quote(name), where, hint, strings.Join(known, ", "))
 }
 
 // key reads a mapping key, which must be a plain string given once.
@@ -692,7 +769,7 @@ func (p *parser) key(k *yaml.Node, seen map[string]*yaml.Node, where string) (st
 		return "", false
 	}
 	if first, dup := seen[k.Value]; dup {
-		p.errorf(k, "key %q is given twice in %s (first on line %d)", k.Value, where, first.Line)
+		p.errorf(k, "key %s is given twice in %s (first on line %d)", quote(k.Value), where, first.Line)
 		return "", false
 	}
 	seen[k.Value] = k
@@ -735,7 +812,7 @@ func (p *parser) integer(n *yaml.Node, what string) (int64, bool) {
 	}
 	var v int64
 	if err := n.Decode(&v); err != nil {
-		p.errorf(n, "%s: %s does not fit in a 64-bit integer", what, n.Value)
+		p.errorf(n, "%s: %s does not fit in a 64-bit integer", what, clip(n.Value))
 		return 0, false
 	}
 	return v, true
@@ -747,12 +824,13 @@ func (p *parser) duration(n *yaml.Node, what string, lo, hi time.Duration) time.
 		return 0
 	}
 	if tag := n.ShortTag(); tag == "!!int" || tag == "!!float" {
-		p.errorf(n, "%s: bad duration %s: add a unit, like %ss or %sms", what, n.Value, n.Value, n.Value)
+		v := clip(n.Value)
+		p.errorf(n, "%s: bad duration %s: add a unit, like %ss or %sms", what, v, v, v)
 		return 0
 	}
 	d, err := time.ParseDuration(n.Value)
 	if err != nil {
-		p.errorf(n, "%s: bad duration %q: write a number and a unit, like 5s, 1.5s, 250ms or 1m30s", what, n.Value)
+		p.errorf(n, "%s: bad duration %s: write a number and a unit, like 5s, 1.5s, 250ms or 1m30s", what, quote(n.Value))
 		return 0
 	}
 	if d < lo || d > hi {
@@ -764,6 +842,60 @@ func (p *parser) duration(n *yaml.Node, what string, lo, hi time.Duration) time.
 		return 0
 	}
 	return d
+}
+
+// checkAliases refuses a document whose aliases would make the walk much
+// longer than the file (a few bytes of "- *a" can stand for a large
+// anchored step, again and again), or that uses an alias inside its own
+// anchor. Each alias counts as the nodes and text it stands for, its own
+// aliases expanded; the file's own are bounded by its size.
+func (p *parser) checkAliases(root *yaml.Node) bool {
+	type size struct{ nodes, bytes int }
+	open := size{-1, -1}
+	sizes := map[*yaml.Node]size{} // of each anchored node, capped
+	var added size
+	var bad *yaml.Node
+	var why string
+	var measure func(n *yaml.Node) size
+	measure = func(n *yaml.Node) size {
+		if bad != nil {
+			return size{}
+		}
+		if n.Kind == yaml.AliasNode && n.Alias != nil {
+			s, ok := sizes[n.Alias]
+			switch {
+			case !ok:
+				s = measure(n.Alias) // yaml.v3 puts anchors first: not reached
+			case s == open:
+				bad, why = n, fmt.Sprintf("alias *%s is inside the anchor &%s it names, which would make it endless: use the alias after that value", clip(n.Value), clip(n.Value))
+				return size{}
+			}
+			added.nodes += s.nodes
+			added.bytes += s.bytes
+			if (added.nodes > maxAliasNodes || added.bytes > maxAliasBytes) && bad == nil {
+				bad, why = n, fmt.Sprintf("aliases here expand the file by over %d YAML nodes or %d MiB of text: write the steps out or split the scenario", maxAliasNodes, maxAliasBytes>>20)
+			}
+			return s
+		}
+		if n.Anchor != "" {
+			sizes[n] = open
+		}
+		total := size{1, len(n.Value)}
+		for _, c := range n.Content {
+			s := measure(c)
+			total = size{min(total.nodes+s.nodes, maxAliasNodes+1), min(total.bytes+s.bytes, maxAliasBytes+1)}
+		}
+		if n.Anchor != "" {
+			sizes[n] = total
+		}
+		return total
+	}
+	measure(root)
+	if bad != nil {
+		p.errorf(bad, "%s", why)
+		return false
+	}
+	return true
 }
 
 // deref follows aliases to the anchored node.
@@ -790,18 +922,29 @@ func describe(n *yaml.Node) string {
 		case "!!int", "!!float":
 			return "the number " + n.Value
 		}
-		v := n.Value
-		if len(v) > 40 {
-			v = v[:40] + "..."
-		}
-		return strconv.Quote(v)
+		return quote(n.Value)
 	}
 	return "an alias"
 }
 
+// clip cuts a value from the file to a length fit for a one-line message.
+func clip(s string) string {
+	if len(s) > maxNameLen {
+		return s[:maxNameLen] + "..."
+	}
+	return s
+}
+
+// quote is clip, quoted.
+func quote(s string) string { return strconv.Quote(clip(s)) }
+
 // closest returns the candidate nearest to name, if near enough to be a
-// typo of it.
+// typo of it: for keys, payload fields and scenario names (event names
+// have emitter.SuggestEvents).
 func closest(name string, candidates []string) string {
+	if len(name) > maxNameLen {
+		return ""
+	}
 	best, bestDist := "", math.MaxInt
 	for _, c := range candidates {
 		if d := editDistance(strings.ToLower(name), strings.ToLower(c)); d < bestDist {
@@ -814,23 +957,22 @@ func closest(name string, candidates []string) string {
 	return ""
 }
 
-// editDistance is the Levenshtein distance between a and b.
+// editDistance is the Levenshtein distance between a and b, in one row.
 func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
+	row := make([]int, len(b)+1)
+	for j := range row {
+		row[j] = j
 	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
+	for i := range len(a) {
+		diag := row[0]
+		row[0] = i + 1
+		for j := range len(b) {
+			sub := diag
+			if a[i] != b[j] {
+				sub++
 			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			diag, row[j+1] = row[j+1], min(row[j+1]+1, row[j]+1, sub)
 		}
-		prev, cur = cur, prev
 	}
-	return prev[len(b)]
+	return row[len(b)]
 }

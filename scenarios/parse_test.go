@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -29,6 +30,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown top-level key", "name: t\ndescripton: d\nsteps: [WMS_LOADED]\n", `2:1: unknown key "descripton" in the scenario: did you mean "description"?`},
 		{"unknown step key", header + "  - event: WMS_LOADED\n    paylod: {}\n", `5:5: unknown key "paylod" in a step: did you mean "payload"?`},
 		{"unknown step key in flow mapping", header + "  - {event: WMS_LOADED, aftr: 1s}\n", `4:25: unknown key "aftr" in a step: did you mean "after"?`},
+		{"misspelt event written as a key", header + "  - CONFIGURATON_LOADED: {after: 1s}\n", `4:5: unknown key "CONFIGURATON_LOADED" in a step: did you mean the event CONFIGURATION_LOADED? write it as - event: CONFIGURATION_LOADED`},
 		{"event written as a key", header + "  - CONFIGURATION_LOADED: {after: 1s}\n", `4:5: unknown key "CONFIGURATION_LOADED" in a step: write the event as - CONFIGURATION_LOADED or - event: CONFIGURATION_LOADED`},
 		{"unknown payload field", header + "  - MEASUREMENT_CREATED\n  - event: INTERMEDIATE_RESULTS\n    payload: {snrr: 3}\n", `6:15: INTERMEDIATE_RESULTS has no payload field "snrr" (it has measurementId, snr, sequence): did you mean "snr"? put it under extra:`},
 		{"payload on an event without one", header + "  - event: CAMERA_STARTED\n    payload:\n      facing: user\n", `6:7: CAMERA_STARTED carries no payload, so "facing" is not one of its fields: put it under extra:`},
@@ -207,6 +209,40 @@ steps:
 	}
 }
 
+// TestParsePayloadValues checks every string field of the catalog: a
+// field with Values takes only those, one with Examples (or neither) takes
+// any string, since the examples are what the emitter draws from, not all
+// that WMS may send.
+func TestParsePayloadValues(t *testing.T) {
+	checked := 0
+	for _, ev := range emitter.Events() {
+		for _, f := range ev.Fields {
+			if f.Kind != emitter.KindString {
+				continue
+			}
+			step := func(v string) string {
+				return header + "  - MEASUREMENT_CREATED\n  - event: " + ev.Name + "\n    payload: {" + f.Name + ": " + v + "}\n"
+			}
+			for _, v := range append(f.Values, f.Examples...) {
+				if _, err := Parse("ok.yaml", []byte(step(v))); err != nil {
+					t.Errorf("%s.%s = %s: %v", ev.Name, f.Name, v, err)
+				}
+			}
+			_, err := Parse("other.yaml", []byte(step("SOMETHING_ELSE")))
+			switch {
+			case len(f.Values) > 0 && (err == nil || !strings.Contains(err.Error(), "payload."+f.Name+": want one of "+strings.Join(f.Values, ", "))):
+				t.Errorf("%s.%s lists its values: want SOMETHING_ELSE refused, got %v", ev.Name, f.Name, err)
+			case len(f.Values) == 0 && err != nil:
+				t.Errorf("%s.%s has examples, not a closed list: want SOMETHING_ELSE accepted, got %v", ev.Name, f.Name, err)
+			}
+			checked++
+		}
+	}
+	if checked < 5 { // state, constraint, errorCode, two details
+		t.Errorf("checked %d string fields", checked)
+	}
+}
+
 func TestLoad(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "mine.yaml")
@@ -229,17 +265,104 @@ func TestLoad(t *testing.T) {
 	}
 }
 
-func TestParseLimits(t *testing.T) {
-	// Two aliases of aliases a few levels deep would expand to millions of
-	// values; the value budget stops them.
-	bomb := "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
-	src := "steps:\n  - event: WMS_LOADED\n    extra: {v: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]}\n"
-	_, err := Parse("bomb.yaml", []byte("x:\n  "+strings.ReplaceAll(bomb, "\n", "\n  ")+"\n"+src))
-	if err == nil || !strings.Contains(err.Error(), "payload values are too large") {
-		t.Errorf("want the value budget to stop an alias bomb, got %v", err)
+// limitError parses src and checks that it fails with exactly one error,
+// at pos ("LINE:COL"), whose message contains msg.
+func limitError(t *testing.T, src, pos, msg string) {
+	t.Helper()
+	_, err := Parse("limit.yaml", []byte(src))
+	var es Errors
+	if !errors.As(err, &es) {
+		t.Fatalf("want Errors, got %v", err)
 	}
-	many := "steps:\n" + strings.Repeat("  - {event: WMS_LOADED, repeat: 1000}\n", 11)
-	if _, err := Parse("many.yaml", []byte(many)); err == nil || !strings.Contains(err.Error(), "over 10000 requests") {
-		t.Errorf("want the delivery limit, got %v", err)
+	if len(es) != 1 || !strings.HasPrefix(es[0].Error(), "limit.yaml:"+pos+": ") || !strings.Contains(es[0].Msg, msg) {
+		t.Errorf("want one error limit.yaml:%s: ...%s..., got:\n%v", pos, msg, err)
+	}
+}
+
+func TestParseLimits(t *testing.T) {
+	t.Run("payload values", func(t *testing.T) {
+		limitError(t, "steps:\n  - {event: WMS_LOADED, extra: {v: ["+strings.Repeat("1, ", maxValueNodes)+"]}}\n",
+			"2:"+strconv.Itoa(37+3*(maxValueNodes-1)), "payload values are too large")
+	})
+	t.Run("events", func(t *testing.T) {
+		many := "steps:\n" + strings.Repeat("  - {event: WMS_LOADED, repeat: 1000}\n", 11)
+		limitError(t, many, "12:5", "the scenario makes over 10000 events by this step")
+	})
+	t.Run("requests", func(t *testing.T) {
+		many := "steps:\n" + strings.Repeat("  - {event: WMS_LOADED, repeat: 1000, duplicate: true}\n", 6)
+		limitError(t, many, "7:5", "the scenario sends over 10000 requests by this step")
+	})
+	t.Run("clock", func(t *testing.T) {
+		limitError(t, "steps:\n  - WMS_LOADED\n  - {event: CONFIGURATION_LOADED, after: 24h, repeat: 8}\n", "3:5", "the session's clock passes 168h0m0s")
+	})
+	t.Run("bodies", func(t *testing.T) {
+		big := "steps:\n  - {event: FUTURE, custom: true, repeat: 1000, extra: {v: \"" + strings.Repeat("\\x01", 20000) + "\"}}\n"
+		limitError(t, big, "2:5", "the scenario's bodies add up to over 16 MiB")
+	})
+	t.Run("fields of a step", func(t *testing.T) {
+		var keys []string
+		for i := range maxStepFields + 1 {
+			keys = append(keys, "k"+strconv.Itoa(i)+": 1")
+		}
+		limitError(t, "steps:\n  - {event: FUTURE, custom: true, extra: {"+strings.Join(keys, ", ")+"}}\n", "2:5", "the step sets 65 payload fields: at most 64")
+	})
+	t.Run("nested aliases", func(t *testing.T) {
+		// Aliases of aliases a few levels deep stand for millions of nodes.
+		bomb := "x:\n  a: &a [x, x, x, x, x, x, x, x, x, x]\n  b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n  c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n  d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+		src := bomb + "steps:\n  - event: WMS_LOADED\n    extra: {v: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]}\n"
+		// Each *d is 11111 nodes: with the 12330 of the aliases above, the
+		// 8th passes 100000.
+		limitError(t, src, "8:45", "aliases here expand the file by over 100000 YAML nodes or 1 MiB of text")
+	})
+	t.Run("aliased steps with many problems", func(t *testing.T) {
+		var keys []string
+		for i := range 1000 {
+			keys = append(keys, "k"+strconv.Itoa(i)+": 1")
+		}
+		src := "steps:\n  - &a {event: WMS_LOADED, " + strings.Join(keys, ", ") + "}\n" + strings.Repeat("  - *a\n", 1000)
+		// An alias of the step stands for its 2003 nodes: the 50th passes 100000.
+		limitError(t, src, "52:5", "aliases here expand the file")
+	})
+	t.Run("alias inside its anchor", func(t *testing.T) {
+		limitError(t, "steps: &s [WMS_LOADED, *s]\n", "1:24", "alias *s is inside the anchor &s it names")
+	})
+}
+
+// TestParseAliasedDropBomb is a 9 KB file that once planned 1.3 million
+// dropped events: an anchored step with repeat: 1000, aliased again and
+// again. The limit must stop it before the plan grows, at the entry that
+// passes it, with little memory.
+func TestParseAliasedDropBomb(t *testing.T) {
+	src := "name: bomb\nsteps:\n  - &a {event: WMS_LOADED, repeat: 1000, drop: true}\n" + strings.Repeat("  - *a\n", 1300)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	limitError(t, src, "13:5", "the scenario makes over 10000 events by this step, dropped ones included")
+	runtime.ReadMemStats(&after)
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 32<<20 {
+		t.Errorf("parsing took %d MB", alloc>>20)
+	}
+}
+
+// TestParseErrorCap checks that a file with a great many problems lists
+// the first hundred and says that more follow, so that a broken file
+// cannot flood a terminal or exhaust memory.
+func TestParseErrorCap(t *testing.T) {
+	src := "steps:\n" + strings.Repeat("  - NOT_AN_EVENT\n", 150)
+	_, err := Parse("many.yaml", []byte(src))
+	var es Errors
+	if !errors.As(err, &es) {
+		t.Fatalf("want Errors, got %v", err)
+	}
+	if len(es) != maxErrors+1 || es[maxErrors-1].Line != maxErrors+1 {
+		t.Fatalf("%d errors, the last listed problem on line %d; want %d and line %d", len(es), es[maxErrors-1].Line, maxErrors+1, maxErrors+1)
+	}
+	if got := es[maxErrors].Error(); got != "many.yaml:102:5: checking stopped after 100 problems: fix the ones above and check again" {
+		t.Errorf("last line %q", got)
+	}
+	// A problem inside an anchored step is reported once, at the anchor.
+	_, err = Parse("alias.yaml", []byte("steps:\n  - &a {event: WMS_LOADED, aftr: 1s}\n  - *a\n  - *a\n"))
+	if !errors.As(err, &es) || len(es) != 1 || !strings.HasPrefix(es[0].Error(), "alias.yaml:2:28: unknown key \"aftr\"") {
+		t.Errorf("want one error at the anchor, got %v", err)
 	}
 }

@@ -11,19 +11,17 @@ import (
 	"github.com/wmsmock/wms-mock/emitter"
 )
 
-// Pace is how a session's virtual clock maps to real time. The zero value
-// is PaceFast.
-type Pace struct {
-	speed float64 // 0: no waiting; else virtual seconds per real second
-}
+// Pace is how a session's virtual clock maps to real time: virtual seconds
+// per real second, or 0 for no waiting at all. The zero value is PaceFast.
+type Pace float64
 
 // Paces with names.
-var (
+const (
 	// PaceFast sends without waiting; timestamps still follow the
 	// scenario's clock.
-	PaceFast = Pace{}
+	PaceFast Pace = 0
 	// PaceRealtime waits as a real session would.
-	PaceRealtime = Pace{speed: 1}
+	PaceRealtime Pace = 1
 )
 
 // ParsePace reads "fast", "realtime" or "xN" (x10: ten times faster than
@@ -38,30 +36,31 @@ func ParsePace(s string) (Pace, error) {
 	if n, ok := strings.CutPrefix(s, "x"); ok {
 		f, err := strconv.ParseFloat(n, 64)
 		if err == nil && f > 0 && f <= 1e6 {
-			return Pace{speed: f}, nil
+			return Pace(f), nil
 		}
 	}
-	return Pace{}, fmt.Errorf("pace %q: want fast, realtime or xN (x10 plays ten times faster than real time)", s)
+	return PaceFast, fmt.Errorf("pace %q: want fast, realtime or xN (x10 plays ten times faster than real time)", s)
 }
 
 // String returns the pace as ParsePace reads it.
 func (p Pace) String() string {
-	switch p.speed {
-	case 0:
+	switch p {
+	case PaceFast:
 		return "fast"
-	case 1:
+	case PaceRealtime:
 		return "realtime"
 	}
-	return "x" + strconv.FormatFloat(p.speed, 'g', -1, 64)
+	return "x" + strconv.FormatFloat(float64(p), 'g', -1, 64)
 }
 
 // Real is the real time after a session's start at which an event at
-// virtual offset at is sent; always 0 for PaceFast.
+// virtual offset at is sent; always 0 for PaceFast. A pace that is not
+// positive (only a conversion can make one) does not wait either.
 func (p Pace) Real(at time.Duration) time.Duration {
-	if p.speed == 0 {
+	if p <= 0 {
 		return 0
 	}
-	return time.Duration(float64(at) / p.speed)
+	return time.Duration(float64(at) / float64(p))
 }
 
 // Sender delivers one request; *emitter.Client is one.
@@ -96,7 +95,7 @@ func (r *Runner) Play(ctx context.Context, ds []Delivery, report func(Result)) e
 	var shift time.Duration // extra delays so far push the rest of the session back
 	for i := range ds {
 		d := &ds[i]
-		if r.Pace.speed != 0 {
+		if r.Pace > 0 {
 			if err := sleep(ctx, r.Pace.Real(d.At)+shift-time.Since(begin)); err != nil {
 				return err
 			}

@@ -32,6 +32,12 @@ func TestParsePace(t *testing.T) {
 	if PaceFast.Real(time.Hour) != 0 || PaceRealtime.Real(time.Second) != time.Second {
 		t.Error("fast never waits; realtime waits the virtual time")
 	}
+	// The named paces are constants, so no caller can change what they
+	// mean for everyone else; this does not compile if they are variables.
+	const fast, realtime = PaceFast, PaceRealtime
+	if fast.String() != "fast" || realtime.String() != "realtime" || Pace(-1).Real(time.Hour) != 0 {
+		t.Error("the named paces and a negative pace")
+	}
 }
 
 func newClient(t *testing.T, h http.Handler) *emitter.Client {

@@ -7,8 +7,8 @@
 // file strictly and reports every problem as FILE:LINE:COL; Expand makes a
 // session's deliveries from a seed, cheaply enough for the load generator;
 // Runner sends them in order. The built-in library (Builtin, Journeys) is
-// embedded in the binary. README.md in this directory is the schema
-// reference.
+// embedded in the binary. docs/scenarios.md at the repository's root is
+// the schema reference.
 package scenarios
 
 import (
@@ -47,6 +47,7 @@ type Scenario struct {
 
 	plan       []planned
 	deliveries int
+	bodies     int // bytes, at most
 	duration   time.Duration
 	nameHash   uint64
 }

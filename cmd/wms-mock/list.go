@@ -14,10 +14,14 @@ import (
 func runList(_ context.Context, std *stdio, args []string) int {
 	fs := newFlagSet("list", "", `
 Show the built-in scenarios (name, tags, what the session shows) and the
-event catalog: the 21 events WMS documents, each with its fixed severity and
-payload fields ("?" marks a field sent only once the measurement exists).
-Scenarios tagged journey are realistic and fault-free ('wms-mock run' plays
-them all); those tagged edge carry delivery faults.
+event catalog: the 21 events WMS documents, each with its fixed severity
+and payload fields. Scenarios tagged journey are realistic and fault-free
+('wms-mock run' plays them all); those tagged edge carry delivery faults.
+
+In the catalog, "?" marks a field sent only once the measurement exists,
+and "*" a key that wms-mock names because the vendor documents the value
+but not its key. --json adds each field's type and either its closed list
+of values or the examples the generator draws from (any string may be sent).
 
   wms-mock list
   wms-mock list --json | jq -r '.scenarios[].name'`, std)
@@ -32,10 +36,12 @@ them all); those tagged edge carry delivery faults.
 	builtin := scenarios.Builtin()
 	if *asJSON {
 		type field struct {
-			Name      string   `json:"name"`
-			Type      string   `json:"type"`
-			IfCreated bool     `json:"ifCreated,omitempty"`
-			Values    []string `json:"values,omitempty"`
+			Name         string   `json:"name"`
+			Type         string   `json:"type"`
+			IfCreated    bool     `json:"ifCreated,omitempty"`
+			Values       []string `json:"values,omitempty"`
+			Examples     []string `json:"examples,omitempty"`
+			Undocumented bool     `json:"undocumented,omitempty"`
 		}
 		type event struct {
 			Name        string  `json:"name"`
@@ -60,7 +66,7 @@ them all); those tagged edge carry delivery faults.
 		for _, e := range events {
 			ev := event{Name: e.Name, Severity: string(e.Severity), Description: e.Description}
 			for _, f := range e.Fields {
-				ev.Payload = append(ev.Payload, field{f.Name, f.Kind.String(), f.Presence == emitter.IfCreated, f.Values})
+				ev.Payload = append(ev.Payload, field{f.Name, f.Kind.String(), f.Presence == emitter.IfCreated, f.Values, f.Examples, f.Undocumented})
 			}
 			out.Events = append(out.Events, ev)
 		}
@@ -83,6 +89,9 @@ them all); those tagged edge carry delivery faults.
 			name := f.Name
 			if f.Presence == emitter.IfCreated {
 				name += "?"
+			}
+			if f.Undocumented {
+				name += "*"
 			}
 			fields = append(fields, name)
 		}

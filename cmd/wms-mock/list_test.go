@@ -45,7 +45,13 @@ func TestList(t *testing.T) {
 			Deliveries  int      `json:"deliveries"`
 		} `json:"scenarios"`
 		Events []struct {
-			Name string `json:"name"`
+			Name    string `json:"name"`
+			Payload []struct {
+				Name         string   `json:"name"`
+				Values       []string `json:"values"`
+				Examples     []string `json:"examples"`
+				Undocumented bool     `json:"undocumented"`
+			} `json:"payload"`
 		} `json:"events"`
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || r.code != exitOK {
@@ -59,6 +65,22 @@ func TestList(t *testing.T) {
 		if got.Name != s.Name || got.Description != s.Description || strings.Join(got.Tags, ",") != strings.Join(s.Tags, ",") || got.Deliveries != s.Len() {
 			t.Errorf("scenario %d: %+v, want %s", i, got, s.Name)
 		}
+	}
+
+	for i, e := range emitter.Events() {
+		got := out.Events[i]
+		if got.Name != e.Name || len(got.Payload) != len(e.Fields) {
+			t.Fatalf("event %d: %+v, want %s with %d fields", i, got, e.Name, len(e.Fields))
+		}
+		for j, f := range e.Fields {
+			g := got.Payload[j]
+			if g.Name != f.Name || strings.Join(g.Values, ",") != strings.Join(f.Values, ",") || strings.Join(g.Examples, ",") != strings.Join(f.Examples, ",") || g.Undocumented != f.Undocumented {
+				t.Errorf("%s.%s: %+v, want values %v, examples %v, undocumented %v", e.Name, f.Name, g, f.Values, f.Examples, f.Undocumented)
+			}
+		}
+	}
+	if !strings.Contains(events, "errorCode*") || !strings.Contains(events, "constraint*") {
+		t.Errorf("the keys wms-mock names are marked with *:\n%s", events)
 	}
 
 	if r := runBinary(t, nil, "", "list", "extra"); r.code != exitUsage {

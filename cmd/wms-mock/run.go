@@ -8,6 +8,9 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net/url"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/wmsmock/wms-mock/emitter"
@@ -18,7 +21,7 @@ func runRun(ctx context.Context, std *stdio, args []string) int {
 	fs := newFlagSet("run", "[SCENARIO...]", `
 Emit scenarios to a webhook and report the answer to every delivery.
 SCENARIO is a built-in name ('wms-mock list' shows them) or a YAML file
-(scenarios/README.md describes the schema); with none, every built-in
+(docs/scenarios.md describes the schema); with none, every built-in
 journey is played: realistic, fault-free sessions.
 
   WMS_MAC_SECRET=... wms-mock run --url https://example.com/hook
@@ -30,7 +33,9 @@ at once. One line per delivery (scenario, sequence, event, status, latency,
 verdict), then a summary. Exit 0 when every answer is the one its step
 expects (2xx unless the step says otherwise), 1 when any differs or a
 scenario file is invalid, 2 on a usage error or when the target cannot be
-reached at all.`, std)
+reached at all: when a delivery gets no connection (refused, no such host,
+no TCP connection within --timeout, a TLS failure) before any has been
+answered, the run stops there instead of trying the rest.`, std)
 	secret := addSecretFlags(fs)
 	target := addTargetFlags(fs)
 	paceFlag := fs.String("pace", "fast", "`MODE`: fast (no waiting; timestamps still follow the scenario's clock), realtime, or xN (N times faster than real time)")
@@ -51,6 +56,9 @@ reached at all.`, std)
 	if *startTime < 0 {
 		return usageError(std, "run", "--start-time is Unix seconds, 0 or more, got %d", *startTime)
 	}
+	if target.timeout <= 0 {
+		return usageError(std, "run", "--timeout must be positive, got %v", target.timeout)
+	}
 	seedGiven := false
 	fs.Visit(func(f *flag.Flag) { seedGiven = seedGiven || f.Name == "seed" })
 	if !seedGiven {
@@ -67,7 +75,11 @@ reached at all.`, std)
 	}
 	client, err := target.client(std, *concurrency)
 	if err != nil {
-		return setupError(std, "run", err)
+		raw := target.url
+		if raw == "" {
+			raw = std.getenv("WMS_WEBHOOK_URL")
+		}
+		return setupError(std, "run", errors.New(redactIn(err.Error(), raw)))
 	}
 	defer client.Close()
 
@@ -89,7 +101,7 @@ reached at all.`, std)
 	rep.summary(runSummary{seed: *seed, startTime: *startTime, pace: pace, elapsed: time.Since(begin), interrupted: err != nil && !rep.isUnreachable()})
 	switch {
 	case rep.isUnreachable():
-		fmt.Fprintf(std.errOut, "wms-mock run: cannot reach %s: %s\n", client.URL(), rep.unreachable)
+		fmt.Fprintf(std.errOut, "wms-mock run: cannot reach %s: %s\n", redactURL(client.URL()), rep.unreachable)
 		return exitUsage
 	case err != nil && !errors.Is(err, context.Canceled):
 		return setupError(std, "run", err)
@@ -156,8 +168,46 @@ func newRunReport(w io.Writer, asJSON bool, list []*scenarios.Scenario) *runRepo
 // receiver is there at all.
 func (r *runReport) isUnreachable() bool { return r.unreachable != "" && r.answered == 0 }
 
-// unreachableClasses are failures that mean no receiver is there at all.
-var unreachableClasses = map[emitter.FailureClass]bool{emitter.FailRefused: true, emitter.FailDNS: true, emitter.FailTLS: true}
+// noConnection reports whether a failure means that no receiver could be
+// talked to at all: nobody listens, the host has no address, the host
+// never took the connection (a firewall), or TLS failed. Trying the next
+// delivery would only fail the same way.
+func noConnection(c emitter.FailureClass) bool {
+	switch c {
+	case emitter.FailRefused, emitter.FailDNS, emitter.FailConnect, emitter.FailTLS:
+		return true
+	}
+	return false
+}
+
+// redactURL hides a password in a webhook URL before it is printed.
+func redactURL(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.Opaque == "" {
+		return u.Redacted()
+	}
+	// url.Parse cannot read it, yet it may hold credentials: hide all that
+	// comes before the host.
+	prefix, rest := "", raw
+	if i := strings.Index(raw, "://"); i >= 0 {
+		prefix, rest = raw[:i+3], raw[i+3:]
+	}
+	authority, _, _ := strings.Cut(rest, "/")
+	if at := strings.LastIndex(authority, "@"); at >= 0 {
+		return prefix + "xxxxx" + rest[at:]
+	}
+	return raw
+}
+
+// redactIn replaces the URL raw in msg, as written or as %q quotes it,
+// with its redacted form.
+func redactIn(msg, raw string) string {
+	if raw == "" {
+		return msg
+	}
+	quoted := strconv.Quote(raw)
+	msg = strings.ReplaceAll(msg, quoted[1:len(quoted)-1], redactURL(raw))
+	return strings.ReplaceAll(msg, raw, redactURL(raw))
+}
 
 type deliveryJSON struct {
 	Type      string  `json:"type"`
@@ -186,7 +236,7 @@ func (r *runReport) add(res scenarios.Result) {
 	}
 	if a.Class == "" {
 		r.answered++
-	} else if r.answered == 0 && unreachableClasses[a.Class] {
+	} else if r.answered == 0 && noConnection(a.Class) {
 		r.unreachable = a.Message
 	}
 	if r.json != nil {

@@ -12,7 +12,9 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/wmsmock/wms-mock/emitter"
 	"github.com/wmsmock/wms-mock/scenarios"
@@ -181,23 +183,77 @@ func TestRunJSONAndFailure(t *testing.T) {
 }
 
 // TestRunUnreachable checks that a target nobody listens on stops the run
-// at once with exit 2 and one line that says what is wrong.
+// at the first delivery with exit 2 and one line that says what is wrong,
+// with any password in the URL hidden.
 func TestRunUnreachable(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	url := "http://" + ln.Addr().String() + "/hook"
+	addr := ln.Addr().String()
 	ln.Close()
-	r := runBinary(t, []string{"WMS_MAC_SECRET=x"}, "", "run", "--url", url)
+	r := runBinary(t, []string{"WMS_MAC_SECRET=x"}, "", "run", "--url", "http://"+addr+"/hook")
 	if r.code != exitUsage {
 		t.Fatalf("exit %d, want %d\n%s%s", r.code, exitUsage, r.stdout, r.stderr)
 	}
-	if lines := strings.Split(strings.TrimSpace(r.stderr), "\n"); len(lines) != 1 || !strings.Contains(lines[0], "cannot reach "+url+": connection refused") {
+	if lines := strings.Split(strings.TrimSpace(r.stderr), "\n"); len(lines) != 1 || !strings.Contains(lines[0], "cannot reach http://"+addr+"/hook: connection refused") {
 		t.Errorf("want one line naming the URL and the cause, got %q", r.stderr)
 	}
 	if n := strings.Count(r.stdout, "FAIL  (want 2xx: connection refused"); n != 1 {
 		t.Errorf("the run should stop at the first refused delivery, saw %d:\n%s", n, r.stdout)
+	}
+
+	r = runBinary(t, []string{"WMS_MAC_SECRET=x"}, "", "run", "happy-path", "--url", "http://hook-user:pa55word@"+addr+"/hook")
+	if r.code != exitUsage || !strings.Contains(r.stderr, "cannot reach http://hook-user:xxxxx@"+addr+"/hook: connection refused") {
+		t.Errorf("want the URL with its password hidden: exit %d, %q", r.code, r.stderr)
+	}
+	if strings.Contains(r.stdout+r.stderr, "pa55word") {
+		t.Errorf("the URL's password appears in the output:\n%s%s", r.stdout, r.stderr)
+	}
+}
+
+// fullBacklog returns a loopback URL whose listen queue is full and never
+// drained, so that a new connection's SYN is dropped and dialing hangs, as
+// with a firewalled host.
+func fullBacklog(t *testing.T) string {
+	t.Helper()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		t.Skipf("socket: %v", err)
+	}
+	t.Cleanup(func() { syscall.Close(fd) })
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Listen(fd, 0); err != nil {
+		t.Fatal(err)
+	}
+	sa, _ := syscall.Getsockname(fd)
+	addr := fmt.Sprintf("127.0.0.1:%d", sa.(*syscall.SockaddrInet4).Port)
+	for range 4 { // the dials that fill the queue complete; later ones hang
+		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		if err != nil {
+			break
+		}
+		t.Cleanup(func() { c.Close() })
+	}
+	return "http://" + addr + "/webhook"
+}
+
+// TestRunConnectTimeout checks that a host that never takes the connection
+// counts as unreachable: the run stops after the first delivery instead of
+// waiting out --timeout for every one of them.
+func TestRunConnectTimeout(t *testing.T) {
+	url := fullBacklog(t)
+	r := runBinary(t, []string{"WMS_MAC_SECRET=x"}, "", "run", "happy-path", "edge-duplicate", "--url", url, "--timeout", "300ms")
+	if r.code != exitUsage {
+		t.Fatalf("exit %d, want %d\n%s%s", r.code, exitUsage, r.stdout, r.stderr)
+	}
+	if lines := strings.Split(strings.TrimSpace(r.stderr), "\n"); len(lines) != 1 || !strings.Contains(lines[0], "cannot reach "+url+": no connection within 300ms") {
+		t.Errorf("want one line naming the URL and the cause, got %q", r.stderr)
+	}
+	if n := strings.Count(r.stdout, "connect_timeout"); n != 1 {
+		t.Errorf("want the run stopped after the first delivery, saw %d attempts:\n%s", n, r.stdout)
 	}
 }
 
@@ -221,6 +277,10 @@ func TestRunUsageErrors(t *testing.T) {
 		{"invalid file, every error", env, []string{"run", bad}, exitFail, bad + ":4:42: after: bad duration 5"},
 		{"bad pace", env, []string{"run", "--pace", "slow"}, exitUsage, "want fast, realtime or xN"},
 		{"bad concurrency", env, []string{"run", "--concurrency", "0"}, exitUsage, "--concurrency must be 1 or more"},
+		{"zero timeout", env, []string{"run", "--timeout", "0"}, exitUsage, "wms-mock run: --timeout must be positive, got 0s (see 'wms-mock run --help')"},
+		{"bad URL with a password", env, []string{"run", "--url", "ftp://hook-user:s3cret-value@example.com/hook"}, exitUsage, `"ftp://hook-user:xxxxx@example.com/hook": it must start with http://`},
+		{"unreadable URL with a password", env, []string{"run", "--url", "http://hook-user:s3cret-value@host:port/"}, exitUsage, "bad webhook URL"},
+		{"URL with a password, no scheme", env, []string{"run", "--url", "hook-user:s3cret-value@example.com/hook"}, exitUsage, `"xxxxx@example.com/hook"`},
 		{"no secret", []string{"WMS_WEBHOOK_URL=http://127.0.0.1:9/"}, []string{"run", "happy-path"}, exitUsage, "MAC secret is empty"},
 		{"no url", []string{"WMS_MAC_SECRET=s3cret-value"}, []string{"run", "happy-path"}, exitUsage, "pass --url or set WMS_WEBHOOK_URL"},
 		{"bad flag", env, []string{"run", "--sped", "1"}, exitUsage, "flag provided but not defined: -sped"},
@@ -238,7 +298,7 @@ func TestRunUsageErrors(t *testing.T) {
 
 func TestRunHelp(t *testing.T) {
 	r := runBinary(t, nil, "", "run", "--help")
-	for _, want := range []string{"Usage: wms-mock run [flags] [SCENARIO...]", "wms-mock run happy-path", "-pace", "-seed", "-start-time", "-concurrency", "-json", "-secret-file", "-url"} {
+	for _, want := range []string{"Usage: wms-mock run [flags] [SCENARIO...]", "wms-mock run happy-path", "docs/scenarios.md", "-pace", "-seed", "-start-time", "-concurrency", "-json", "-secret-file", "-url"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("help lacks %q:\n%s", want, r.stdout)
 		}

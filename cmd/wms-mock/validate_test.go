@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -56,5 +57,40 @@ func TestValidateLibrary(t *testing.T) {
 	r := runBinary(t, nil, "", append([]string{"validate"}, files...)...)
 	if r.code != exitOK || strings.Count(r.stdout, ": ok (") != len(files) {
 		t.Errorf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestValidateHostileFiles checks that small files built to make a huge
+// plan or a huge walk get one clear FILE:LINE:COL error instead.
+func TestValidateHostileFiles(t *testing.T) {
+	dir := t.TempDir()
+	drops := filepath.Join(dir, "drops.yaml")
+	// 9 KB: an anchored step of 1000 dropped events, aliased 1300 times.
+	src := "name: drops\nsteps:\n  - &a {event: WMS_LOADED, repeat: 1000, drop: true}\n" + strings.Repeat("  - *a\n", 1300)
+	if err := os.WriteFile(drops, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := runBinary(t, nil, "", "validate", drops)
+	want := drops + ":13:5: the scenario makes over 10000 events by this step, dropped ones included: split it into smaller scenarios\n1 of 1 files invalid\n"
+	if r.code != exitFail || r.stdout != want {
+		t.Errorf("exit %d, stdout %q; want exit 1 and %q", r.code, r.stdout, want)
+	}
+
+	keys := filepath.Join(dir, "keys.yaml")
+	// An anchored step with 1000 unknown keys, aliased 1000 times: a
+	// million problems if each alias were walked.
+	var b strings.Builder
+	b.WriteString("steps:\n  - &a {event: WMS_LOADED")
+	for i := range 1000 {
+		fmt.Fprintf(&b, ", k%d: 1", i)
+	}
+	b.WriteString("}\n" + strings.Repeat("  - *a\n", 1000))
+	if err := os.WriteFile(keys, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r = runBinary(t, nil, "", "validate", keys)
+	want = keys + ":52:5: aliases here expand the file by over 100000 YAML nodes or 1 MiB of text: write the steps out or split the scenario\n1 of 1 files invalid\n"
+	if r.code != exitFail || r.stdout != want {
+		t.Errorf("exit %d, stdout %.300q; want exit 1 and %q", r.code, r.stdout, want)
 	}
 }
