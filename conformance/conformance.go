@@ -264,10 +264,10 @@ func newSuite(cfg Config) (*suite, error) {
 	}
 	opts := append([]emitter.Option{emitter.WithTimeout(timeout), emitter.WithMaxConns(burst + 8)}, cfg.ClientOptions...)
 	opts = append(opts, emitter.WithRetry(emitter.Retry{}))
-	display := redactURL(cfg.URL)
+	display := emitter.RedactURL(cfg.URL)
 	client, err := emitter.NewClient(cfg.URL, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrConfig, redactErr(err, cfg.URL, display))
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	seed := cfg.Seed
 	if seed == 0 {
@@ -297,27 +297,6 @@ func newSuite(cfg Config) (*suite, error) {
 		con:     &console{w: out, color: cfg.Color},
 		ids:     ids,
 	}, nil
-}
-
-// redacted is an error whose text hides a password that err's text shows;
-// errors.Is and errors.As still see err.
-type redacted struct {
-	err  error
-	text string
-}
-
-// Error is err's text with the password hidden.
-func (r redacted) Error() string { return r.text }
-
-// Unwrap returns err, so that errors.Is sees emitter.ErrBadURL.
-func (r redacted) Unwrap() error { return r.err }
-
-// redactErr shows rawURL as display in err's text.
-func redactErr(err error, rawURL, display string) error {
-	if rawURL == "" || rawURL == display {
-		return err
-	}
-	return redacted{err, strings.ReplaceAll(err.Error(), rawURL, display)}
 }
 
 // otherSigner returns a signer whose MACs differ from right's, for the

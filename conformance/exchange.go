@@ -7,7 +7,6 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptrace"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -164,22 +163,4 @@ func latency(d time.Duration) string {
 	default:
 		return d.Round(time.Microsecond).String()
 	}
-}
-
-// redactURL is rawURL for display: a password in it is replaced by
-// "xxxxx", as (*url.URL).Redacted does. A URL that does not parse loses
-// everything before the '@' of its authority instead.
-func redactURL(rawURL string) string {
-	if u, err := url.Parse(rawURL); err == nil {
-		return u.Redacted()
-	}
-	scheme, rest, ok := strings.Cut(rawURL, "://")
-	if !ok {
-		return rawURL
-	}
-	authority := rest[:strings.IndexAny(rest+"/", "/?#")]
-	if i := strings.LastIndexByte(authority, '@'); i >= 0 {
-		return scheme + "://xxxxx" + rest[i:]
-	}
-	return rawURL
 }

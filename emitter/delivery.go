@@ -209,21 +209,46 @@ func NewClient(rawURL string, opts ...Option) (*Client, error) {
 	}, nil
 }
 
+// checkURL refuses what cannot be delivered to. Its errors show the URL
+// through RedactURL: a webhook URL may carry a password.
 func checkURL(rawURL string) error {
 	if rawURL == "" {
 		return fmt.Errorf("%w: none given: pass --url or set WMS_WEBHOOK_URL", ErrBadURL)
 	}
+	shown := RedactURL(rawURL)
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return fmt.Errorf("%w %q: %v", ErrBadURL, rawURL, errors.Unwrap(err))
+		var urlErr *url.Error
+		if errors.As(err, &urlErr) {
+			err = urlErr.Err
+		}
+		return fmt.Errorf("%w %q: %s", ErrBadURL, shown, strings.ReplaceAll(err.Error(), rawURL, shown))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Errorf("%w %q: it must start with http:// or https://", ErrBadURL, rawURL)
+		return fmt.Errorf("%w %q: it must start with http:// or https://", ErrBadURL, shown)
 	}
 	if u.Host == "" {
-		return fmt.Errorf("%w %q: it names no host", ErrBadURL, rawURL)
+		return fmt.Errorf("%w %q: it names no host", ErrBadURL, shown)
 	}
 	return nil
+}
+
+// RedactURL returns rawURL fit to print: a password in it is replaced by
+// "xxxxx", and when the URL cannot be parsed, everything before its host is,
+// since it may hold credentials all the same.
+func RedactURL(rawURL string) string {
+	if u, err := url.Parse(rawURL); err == nil && u.Opaque == "" {
+		return u.Redacted()
+	}
+	prefix, rest := "", rawURL
+	if i := strings.Index(rawURL, "://"); i >= 0 {
+		prefix, rest = rawURL[:i+3], rawURL[i+3:]
+	}
+	authority := rest[:strings.IndexAny(rest+"/", "/?#")]
+	if at := strings.LastIndexByte(authority, '@'); at >= 0 {
+		return prefix + "xxxxx" + rest[at:]
+	}
+	return rawURL
 }
 
 // URL returns the webhook URL.

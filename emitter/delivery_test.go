@@ -459,3 +459,22 @@ func TestRecordedAnswerKeepsOnlyItsPrefix(t *testing.T) {
 		t.Errorf("size %d, kept len %d cap %d", out.BodySize, len(out.Body), cap(out.Body))
 	}
 }
+
+func TestRedactURL(t *testing.T) {
+	cases := map[string]string{
+		"https://hooks.example/wms":        "https://hooks.example/wms",
+		"https://u:pw@hooks.example/wms":   "https://u:xxxxx@hooks.example/wms",
+		"http://u:pw@[::1/x":               "http://xxxxx@[::1/x",
+		"u:pw@host/x":                      "xxxxx@host/x",
+		"http://host/x?next=http://a:b@c/": "http://host/x?next=http://a:b@c/",
+		"http://u:p%zz@host/":              "http://xxxxx@host/",
+	}
+	for in, want := range cases {
+		if got := RedactURL(in); got != want {
+			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if _, err := NewClient("ftp://u:secretpw@host/"); err == nil || strings.Contains(err.Error(), "secretpw") {
+		t.Errorf("NewClient error shows the password: %v", err)
+	}
+}

@@ -145,8 +145,26 @@ func addTargetFlags(fs *flagSet) *targetFlags {
 	fs.DurationVar(&t.timeout, "timeout", emitter.DefaultTimeout, "deadline of each delivery")
 	fs.StringVar(&t.caCert, "ca-cert", "", "trust the PEM certificates in `FILE` as well as the system roots")
 	fs.BoolVar(&t.insecure, "insecure", false, "skip TLS certificate checks (self-signed staging endpoints only)")
-	fs.IntVar(&t.retries, "retries", 0, "retry a failed delivery up to `N` times with exponential backoff (WMS documents no retries)")
 	return t
+}
+
+// addRetries adds --retries, for the commands where a retry means what it
+// would in production; the suite and the load generator judge single
+// deliveries.
+func (t *targetFlags) addRetries(fs *flagSet) {
+	fs.IntVar(&t.retries, "retries", 0, "retry a failed delivery up to `N` times with exponential backoff (WMS documents no retries)")
+}
+
+// validate checks the values of the target flags, so that a bad one is a
+// usage error that names the flag.
+func (t *targetFlags) validate() error {
+	if t.timeout <= 0 {
+		return fmt.Errorf("--timeout must be positive, got %v", t.timeout)
+	}
+	if t.retries < 0 {
+		return fmt.Errorf("--retries must be 0 or more, got %d", t.retries)
+	}
+	return nil
 }
 
 // client builds the delivery client; maxConns sizes its connection pool.
@@ -154,9 +172,6 @@ func (t *targetFlags) client(std *stdio, maxConns int) (*emitter.Client, error) 
 	u := t.url
 	if u == "" {
 		u = std.getenv("WMS_WEBHOOK_URL")
-	}
-	if t.retries < 0 {
-		return nil, fmt.Errorf("--retries must be 0 or more, got %d", t.retries)
 	}
 	opts := []emitter.Option{emitter.WithTimeout(t.timeout), emitter.WithMaxConns(maxConns)}
 	if t.caCert != "" {

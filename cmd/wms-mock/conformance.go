@@ -48,8 +48,8 @@ when the URL cannot be reached.`, std)
 	if fs.NArg() > 0 && len(scenarioArgs) == 0 {
 		return usageError(std, "conformance", "unexpected argument %q: scenario files go after --scenarios", fs.Arg(0))
 	}
-	if target.timeout <= 0 {
-		return usageError(std, "conformance", "--timeout must be positive, got %v", target.timeout)
+	if err := target.validate(); err != nil {
+		return usageError(std, "conformance", "%v", err)
 	}
 	if *burst < 1 {
 		return usageError(std, "conformance", "--burst must be at least 1, got %d", *burst)

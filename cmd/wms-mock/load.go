@@ -14,6 +14,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/wmsmock/wms-mock/emitter"
 	"github.com/wmsmock/wms-mock/load"
 )
 
@@ -59,6 +60,9 @@ failures {class: count}, sessions {started, completed}, journeys, seed.`, std)
 	}
 	if fs.NArg() > 0 {
 		return usageError(std, "load", "unexpected argument %q: scenarios go in --mix NAME=WEIGHT", fs.Arg(0))
+	}
+	if err := target.validate(); err != nil {
+		return usageError(std, "load", "%v", err)
 	}
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
@@ -132,7 +136,7 @@ failures {class: count}, sessions {started, completed}, journeys, seed.`, std)
 		}
 		fmt.Fprintf(std.out, "%s\n", out)
 	} else {
-		fmt.Fprintf(std.out, "wms-mock load: %s, seed %d\n", client.URL(), *seed)
+		fmt.Fprintf(std.out, "wms-mock load: %s, seed %d\n", emitter.RedactURL(client.URL()), *seed)
 		res.WriteText(std.out)
 	}
 	switch {

@@ -8,9 +8,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net/url"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/wmsmock/wms-mock/emitter"
@@ -38,6 +35,7 @@ no TCP connection within --timeout, a TLS failure) before any has been
 answered, the run stops there instead of trying the rest.`, std)
 	secret := addSecretFlags(fs)
 	target := addTargetFlags(fs)
+	target.addRetries(fs)
 	paceFlag := fs.String("pace", "fast", "`MODE`: fast (no waiting; timestamps still follow the scenario's clock), realtime, or xN (N times faster than real time)")
 	seed := fs.Uint64("seed", 0, "`N` for the generated values (session and measurement IDs, SNR): same seed, same bytes (default random, printed in the summary)")
 	startTime := fs.Int64("start-time", 0, "`UNIX` seconds of the sessions' first event, for reproducible timestamps (default now, per session)")
@@ -56,8 +54,8 @@ answered, the run stops there instead of trying the rest.`, std)
 	if *startTime < 0 {
 		return usageError(std, "run", "--start-time is Unix seconds, 0 or more, got %d", *startTime)
 	}
-	if target.timeout <= 0 {
-		return usageError(std, "run", "--timeout must be positive, got %v", target.timeout)
+	if err := target.validate(); err != nil {
+		return usageError(std, "run", "%v", err)
 	}
 	seedGiven := false
 	fs.Visit(func(f *flag.Flag) { seedGiven = seedGiven || f.Name == "seed" })
@@ -79,7 +77,7 @@ answered, the run stops there instead of trying the rest.`, std)
 		if raw == "" {
 			raw = std.getenv("WMS_WEBHOOK_URL")
 		}
-		return setupError(std, "run", errors.New(redactIn(err.Error(), raw)))
+		return setupError(std, "run", err)
 	}
 	defer client.Close()
 
@@ -101,7 +99,7 @@ answered, the run stops there instead of trying the rest.`, std)
 	rep.summary(runSummary{seed: *seed, startTime: *startTime, pace: pace, elapsed: time.Since(begin), interrupted: err != nil && !rep.isUnreachable()})
 	switch {
 	case rep.isUnreachable():
-		fmt.Fprintf(std.errOut, "wms-mock run: cannot reach %s: %s\n", redactURL(client.URL()), rep.unreachable)
+		fmt.Fprintf(std.errOut, "wms-mock run: cannot reach %s: %s\n", emitter.RedactURL(client.URL()), rep.unreachable)
 		return exitUsage
 	case err != nil && !errors.Is(err, context.Canceled):
 		return setupError(std, "run", err)
@@ -178,35 +176,6 @@ func noConnection(c emitter.FailureClass) bool {
 		return true
 	}
 	return false
-}
-
-// redactURL hides a password in a webhook URL before it is printed.
-func redactURL(raw string) string {
-	if u, err := url.Parse(raw); err == nil && u.Opaque == "" {
-		return u.Redacted()
-	}
-	// url.Parse cannot read it, yet it may hold credentials: hide all that
-	// comes before the host.
-	prefix, rest := "", raw
-	if i := strings.Index(raw, "://"); i >= 0 {
-		prefix, rest = raw[:i+3], raw[i+3:]
-	}
-	authority, _, _ := strings.Cut(rest, "/")
-	if at := strings.LastIndex(authority, "@"); at >= 0 {
-		return prefix + "xxxxx" + rest[at:]
-	}
-	return raw
-}
-
-// redactIn replaces the URL raw in msg, as written or as %q quotes it,
-// with its redacted form.
-func redactIn(msg, raw string) string {
-	if raw == "" {
-		return msg
-	}
-	quoted := strconv.Quote(raw)
-	msg = strings.ReplaceAll(msg, quoted[1:len(quoted)-1], redactURL(raw))
-	return strings.ReplaceAll(msg, raw, redactURL(raw))
 }
 
 type deliveryJSON struct {

@@ -1,0 +1,42 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestTargetFlagErrorsNameTheFlag(t *testing.T) {
+	env := []string{"WMS_MAC_SECRET=s", "WMS_WEBHOOK_URL=http://127.0.0.1:1/webhook"}
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "--timeout", "0"}, "--timeout must be positive"},
+		{[]string{"conformance", "--timeout", "-1s"}, "--timeout must be positive"},
+		{[]string{"load", "--timeout", "0"}, "--timeout must be positive"},
+		{[]string{"run", "--retries", "-1"}, "--retries must be 0 or more"},
+		// The suite and the load generator judge single deliveries.
+		{[]string{"conformance", "--retries", "2"}, "not defined: -retries"},
+		{[]string{"load", "--retries", "2"}, "not defined: -retries"},
+	}
+	for _, c := range cases {
+		r := runBinary(t, env, "", c.args...)
+		if r.code != 2 || !strings.Contains(r.stderr, c.want) || strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 {
+			t.Errorf("%v: exit %d, stderr %q, want one line with %q", c.args, r.code, r.stderr, c.want)
+		}
+	}
+}
+
+func TestURLPasswordsAreNeverPrinted(t *testing.T) {
+	env := []string{"WMS_MAC_SECRET=s"}
+	for _, args := range [][]string{
+		{"run", "--url", "http://user:hunter2@127.0.0.1:1/webhook"},
+		{"conformance", "--url", "ftp://user:hunter2@127.0.0.1:1/webhook"},
+		{"load", "--url", "http://user:hunter2@[::1/webhook"},
+	} {
+		r := runBinary(t, env, "", args...)
+		if r.code != 2 || strings.Contains(r.stdout+r.stderr, "hunter2") {
+			t.Errorf("%v: exit %d, output %q %q", args, r.code, r.stdout, r.stderr)
+		}
+	}
+}
