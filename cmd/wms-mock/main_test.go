@@ -12,22 +12,39 @@ import (
 	"time"
 )
 
-// builtBinary builds the real wms-mock binary once per test process, so CLI
-// tests exercise what users run.
-var builtBinary = sync.OnceValues(func() (string, error) {
-	// Not t.TempDir: the binary outlives the test that first builds it;
-	// TestMain removes it.
-	dir, err := os.MkdirTemp("", "wms-mock-cli-")
-	if err != nil {
-		return "", err
+// cliBinary is the real wms-mock binary, built once per test process on
+// first use, so CLI tests exercise what users run.
+var cliBinary binaryBuild
+
+type binaryBuild struct {
+	once sync.Once
+	dir  string
+	path string
+	err  error
+}
+
+func (b *binaryBuild) get() (string, error) {
+	b.once.Do(func() {
+		// Not t.TempDir: the binary outlives the test that first builds
+		// it; TestMain removes it.
+		if b.dir, b.err = os.MkdirTemp("", "wms-mock-cli-"); b.err != nil {
+			return
+		}
+		b.path = filepath.Join(b.dir, "wms-mock")
+		if out, err := exec.Command("go", "build", "-o", b.path, ".").CombinedOutput(); err != nil {
+			b.err = &buildError{out: string(out), err: err}
+		}
+	})
+	return b.path, b.err
+}
+
+// remove deletes the binary, if one was built.
+func (b *binaryBuild) remove() {
+	b.once.Do(func() {})
+	if b.dir != "" {
+		os.RemoveAll(b.dir)
 	}
-	bin := filepath.Join(dir, "wms-mock")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		return "", &buildError{out: string(out), err: err}
-	}
-	return bin, nil
-})
+}
 
 type buildError struct {
 	out string
@@ -39,7 +56,7 @@ func (e *buildError) Error() string { return e.err.Error() + ": " + e.out }
 // binary returns the path of the built wms-mock binary.
 func binary(t testing.TB) string {
 	t.Helper()
-	bin, err := builtBinary()
+	bin, err := cliBinary.get()
 	if err != nil {
 		t.Fatalf("build wms-mock: %v", err)
 	}
@@ -77,8 +94,6 @@ func runBinary(t testing.TB, env []string, stdin string, args ...string) cliResu
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if bin, err := builtBinary(); err == nil {
-		os.RemoveAll(filepath.Dir(bin))
-	}
+	cliBinary.remove()
 	os.Exit(code)
 }
