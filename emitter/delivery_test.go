@@ -1,12 +1,13 @@
 package emitter
 
 import (
+	"github.com/wmsmock/wms-mock/internal/hostile"
+
 	"bufio"
 	"bytes"
 	"context"
 	"encoding/pem"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -18,7 +19,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -412,37 +412,8 @@ func BenchmarkDeliveryLoop(b *testing.B) {
 	}
 }
 
-// fullBacklog returns a loopback address whose listen queue is full and
-// never drained, so that a new connection's SYN is dropped and dialing
-// hangs, as with a firewalled host.
-func fullBacklog(t *testing.T) string {
-	t.Helper()
-	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
-	if err != nil {
-		t.Skipf("raw socket: %v", err)
-	}
-	t.Cleanup(func() { syscall.Close(fd) })
-	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := syscall.Listen(fd, 0); err != nil {
-		t.Fatal(err)
-	}
-	sa, _ := syscall.Getsockname(fd)
-	addr := fmt.Sprintf("127.0.0.1:%d", sa.(*syscall.SockaddrInet4).Port)
-	// Fill the queue; the dials that fill it complete, later ones hang.
-	for range 4 {
-		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
-		if err != nil {
-			break
-		}
-		t.Cleanup(func() { c.Close() })
-	}
-	return "http://" + addr + "/webhook"
-}
-
 func TestConnectTimeoutIsItsOwnClass(t *testing.T) {
-	url := fullBacklog(t)
+	url := hostile.SilentHostURL(t)
 	out := newTestClient(t, url, WithTimeout(300*time.Millisecond)).Send(context.Background(), SignedRequest(testSigner(t), []byte(`{}`)))
 	if out.Class != FailConnect || !strings.Contains(out.Message, "no connection") {
 		t.Errorf("outcome %+v, want class %q", out, FailConnect)

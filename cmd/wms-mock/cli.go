@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/wmsmock/wms-mock/emitter"
+	"github.com/wmsmock/wms-mock/scenarios"
 )
 
 func version() string { return emitter.Version }
@@ -195,4 +196,30 @@ func isTerminal(w any) bool {
 	}
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// findScenarios finds each argument as a built-in name or a YAML file.
+// Invalid files are a failed check (exit 1) with every problem shown; an
+// unknown name or an unreadable file is a usage error (exit 2).
+func findScenarios(std *stdio, cmd string, args []string) ([]*scenarios.Scenario, int) {
+	var list []*scenarios.Scenario
+	code := exitOK
+	for _, a := range args {
+		s, err := scenarios.Find(a)
+		var problems scenarios.Errors
+		switch {
+		case errors.As(err, &problems):
+			fmt.Fprintln(std.errOut, problems.Error())
+			code = max(code, exitFail)
+		case err != nil:
+			fmt.Fprintf(std.errOut, "wms-mock %s: %s\n", cmd, firstLine(err.Error()))
+			code = exitUsage
+		default:
+			list = append(list, s)
+		}
+	}
+	if code == exitFail {
+		fmt.Fprintf(std.errOut, "wms-mock %s: fix the scenario files above ('wms-mock validate FILE' checks them)\n", cmd)
+	}
+	return list, code
 }

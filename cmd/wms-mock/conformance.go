@@ -9,7 +9,6 @@ import (
 
 	"github.com/wmsmock/wms-mock/conformance"
 	"github.com/wmsmock/wms-mock/emitter"
-	"github.com/wmsmock/wms-mock/scenarios"
 )
 
 func runConformance(ctx context.Context, std *stdio, args []string) int {
@@ -65,7 +64,7 @@ when the URL cannot be reached.`, std)
 	if err != nil {
 		return setupError(std, "conformance", err)
 	}
-	list, code := conformanceScenarios(std, append(scenarioArgs, fs.Args()...))
+	list, code := findScenarios(std, "conformance", append(scenarioArgs, fs.Args()...))
 	if code != exitOK {
 		return code
 	}
@@ -103,32 +102,6 @@ when the URL cannot be reached.`, std)
 		return exitFail
 	}
 	return exitOK
-}
-
-// conformanceScenarios resolves scenario arguments as built-in names or
-// files. Invalid files are a failed check (exit 1) with every problem
-// shown; an unknown name or an unreadable file is a usage error.
-func conformanceScenarios(std *stdio, args []string) ([]*scenarios.Scenario, int) {
-	var list []*scenarios.Scenario
-	code := exitOK
-	for _, a := range args {
-		s, err := scenarios.Find(a)
-		var problems scenarios.Errors
-		switch {
-		case errors.As(err, &problems):
-			fmt.Fprintln(std.errOut, problems.Error())
-			code = max(code, exitFail)
-		case err != nil:
-			fmt.Fprintf(std.errOut, "wms-mock conformance: %s\n", firstLine(err.Error()))
-			code = exitUsage
-		default:
-			list = append(list, s)
-		}
-	}
-	if code == exitFail {
-		fmt.Fprintln(std.errOut, "wms-mock conformance: fix the scenario files above ('wms-mock validate FILE' checks them)")
-	}
-	return list, code
 }
 
 func specIDs() []string {

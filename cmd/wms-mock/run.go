@@ -63,9 +63,12 @@ answered, the run stops there instead of trying the rest.`, std)
 		*seed = rand.Uint64N(1e9)
 	}
 
-	list, code := resolveScenarios(std, fs.Args())
-	if list == nil {
-		return code
+	list := scenarios.Journeys()
+	if fs.NArg() > 0 {
+		var code int
+		if list, code = findScenarios(std, "run", fs.Args()); code != exitOK {
+			return code
+		}
 	}
 	signer, err := secret.signer(std)
 	if err != nil {
@@ -107,37 +110,6 @@ answered, the run stops there instead of trying the rest.`, std)
 		return exitFail
 	}
 	return exitOK
-}
-
-// resolveScenarios finds each argument as a built-in name or a file; no
-// argument means every journey. A nil list means exit with the code.
-func resolveScenarios(std *stdio, args []string) ([]*scenarios.Scenario, int) {
-	if len(args) == 0 {
-		return scenarios.Journeys(), exitOK
-	}
-	var list []*scenarios.Scenario
-	code := exitOK
-	for _, a := range args {
-		s, err := scenarios.Find(a)
-		var problems scenarios.Errors
-		switch {
-		case errors.As(err, &problems):
-			fmt.Fprintln(std.errOut, problems.Error())
-			code = max(code, exitFail)
-		case err != nil:
-			fmt.Fprintf(std.errOut, "wms-mock run: %s\n", firstLine(err.Error()))
-			code = exitUsage
-		default:
-			list = append(list, s)
-		}
-	}
-	if code != exitOK {
-		if code == exitFail {
-			fmt.Fprintln(std.errOut, "wms-mock run: fix the scenario files above ('wms-mock validate FILE' checks them)")
-		}
-		return nil, code
-	}
-	return list, exitOK
 }
 
 // runReport prints deliveries as they come and counts them.

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/wmsmock/wms-mock/internal/hostile"
+
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -12,9 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/wmsmock/wms-mock/emitter"
 	"github.com/wmsmock/wms-mock/scenarios"
@@ -212,39 +212,11 @@ func TestRunUnreachable(t *testing.T) {
 	}
 }
 
-// fullBacklog returns a loopback URL whose listen queue is full and never
-// drained, so that a new connection's SYN is dropped and dialing hangs, as
-// with a firewalled host.
-func fullBacklog(t *testing.T) string {
-	t.Helper()
-	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
-	if err != nil {
-		t.Skipf("socket: %v", err)
-	}
-	t.Cleanup(func() { syscall.Close(fd) })
-	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := syscall.Listen(fd, 0); err != nil {
-		t.Fatal(err)
-	}
-	sa, _ := syscall.Getsockname(fd)
-	addr := fmt.Sprintf("127.0.0.1:%d", sa.(*syscall.SockaddrInet4).Port)
-	for range 4 { // the dials that fill the queue complete; later ones hang
-		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
-		if err != nil {
-			break
-		}
-		t.Cleanup(func() { c.Close() })
-	}
-	return "http://" + addr + "/webhook"
-}
-
 // TestRunConnectTimeout checks that a host that never takes the connection
 // counts as unreachable: the run stops after the first delivery instead of
 // waiting out --timeout for every one of them.
 func TestRunConnectTimeout(t *testing.T) {
-	url := fullBacklog(t)
+	url := hostile.SilentHostURL(t)
 	r := runBinary(t, []string{"WMS_MAC_SECRET=x"}, "", "run", "happy-path", "edge-duplicate", "--url", url, "--timeout", "300ms")
 	if r.code != exitUsage {
 		t.Fatalf("exit %d, want %d\n%s%s", r.code, exitUsage, r.stdout, r.stderr)
