@@ -1,8 +1,6 @@
 package emitter
 
 import (
-	"github.com/wmsmock/wms-mock/internal/hostile"
-
 	"bufio"
 	"bytes"
 	"context"
@@ -21,6 +19,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/wmsmock/wms-mock/internal/hostile"
 )
 
 func testSigner(t testing.TB) *Signer {

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"github.com/wmsmock/wms-mock/internal/hostile"
-
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -17,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/wmsmock/wms-mock/emitter"
+	"github.com/wmsmock/wms-mock/internal/hostile"
 	"github.com/wmsmock/wms-mock/scenarios"
 )
 
