@@ -216,6 +216,9 @@ func checkURL(rawURL string) error {
 		return fmt.Errorf("%w: none given: pass --url or set WMS_WEBHOOK_URL", ErrBadURL)
 	}
 	shown := RedactURL(rawURL)
+	if !strings.Contains(rawURL, "://") {
+		return fmt.Errorf("%w %q: it must start with http:// or https://", ErrBadURL, shown)
+	}
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		var urlErr *url.Error
@@ -396,12 +399,14 @@ func (c *Client) classify(ctx, parent context.Context, err error) (FailureClass,
 		return FailRefused, "connection refused: is the receiver running and listening on that port?"
 	case errors.As(err, &hostErr), errors.As(err, &authErr), errors.As(err, &certErr):
 		return FailTLS, "TLS certificate not trusted (" + oneLine(text) + "): fix the certificate, pass --ca-cert FILE, or --insecure for a self-signed staging endpoint"
+	case strings.Contains(text, "server gave HTTP response to HTTPS client"):
+		return FailTLS, "the receiver answered in plain HTTP to an https:// URL: use http:// for it"
 	case errors.As(err, &recErr), strings.Contains(text, "tls:"):
 		return FailTLS, "TLS handshake failed (" + oneLine(text) + ")"
 	case strings.Contains(text, "server response headers exceeded"):
 		return FailTooLarge, fmt.Sprintf("the answer's headers are over %d bytes", c.bodyCap)
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return FailReset, "the receiver closed the connection before a full answer"
+		return FailReset, "the receiver closed the connection before a full answer (if it serves HTTPS, the URL must start with https://)"
 	case strings.Contains(text, "malformed HTTP"), strings.Contains(text, "HTTP/1.x transport connection broken"):
 		return FailProtocol, "the answer is not HTTP (" + oneLine(text) + ")"
 	default:

@@ -226,6 +226,16 @@ func TestDeliveryFailureClasses(t *testing.T) {
 	}
 }
 
+func TestSchemeMismatchSaysWhichSchemeToUse(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	https := strings.Replace(srv.URL, "http://", "https://", 1)
+	out := newTestClient(t, https, WithTimeout(2*time.Second)).Send(context.Background(), SignedRequest(testSigner(t), []byte(`{}`)))
+	if out.Class != FailTLS || !strings.Contains(out.Message, "use http://") {
+		t.Errorf("https:// to a plain HTTP server: %+v", out)
+	}
+}
+
 func TestRedirectIsAnAnswerNotFollowed(t *testing.T) {
 	var followed atomic.Int32
 	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { followed.Add(1) }))
@@ -340,7 +350,7 @@ func TestCanceledContextStopsDelivery(t *testing.T) {
 }
 
 func TestNewClientRejectsBadURLs(t *testing.T) {
-	for _, u := range []string{"", "ftp://x/", "localhost:8080", "http://", "http://a b/", "://x"} {
+	for _, u := range []string{"", "ftp://x/", "localhost:8080", "127.0.0.1:8080/webhook", "http://", "http://a b/", "://x"} {
 		if _, err := NewClient(u); !errors.Is(err, ErrBadURL) {
 			t.Errorf("NewClient(%q) = %v, want ErrBadURL", u, err)
 		}

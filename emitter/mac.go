@@ -25,7 +25,7 @@ const macHexLen = sha256.Size * 2
 // Errors returned by Verify and ParseMAC, each for a distinct way a
 // signature can be wrong so that receivers can log the cause.
 var (
-	ErrEmptySecret  = errors.New("the MAC secret is empty: pass --secret, --secret-file or set WMS_MAC_SECRET")
+	ErrEmptySecret  = errors.New("no MAC secret: set WMS_MAC_SECRET or pass --secret-file FILE (or --secret, which shows in the process list)")
 	ErrMACMissing   = errors.New("no " + HeaderMAC + " header")
 	ErrMACMalformed = errors.New("malformed " + HeaderMAC + " header")
 	ErrMACMismatch  = errors.New(HeaderMAC + " does not match the body")

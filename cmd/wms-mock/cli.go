@@ -5,8 +5,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/wmsmock/wms-mock/emitter"
@@ -44,8 +47,13 @@ func (fs *flagSet) printHelp(w io.Writer) {
 	fs.VisitAll(func(*flag.Flag) { hasFlags = true })
 	if hasFlags {
 		fmt.Fprint(w, "\nFlags:\n")
-		fs.SetOutput(w)
+		// The flag package prints -name; wms-mock's docs write --name,
+		// which it accepts as well.
+		var flags strings.Builder
+		fs.SetOutput(&flags)
 		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+		fmt.Fprint(w, strings.ReplaceAll("\n"+flags.String(), "\n  -", "\n  --")[1:])
 	}
 }
 
@@ -122,6 +130,9 @@ func (s *secretFlags) signer(std *stdio) (*emitter.Signer, error) {
 			return nil, fmt.Errorf("cannot read the secret file: %w", err)
 		}
 		secret = strings.TrimRight(string(b), "\r\n")
+		if secret == "" {
+			return nil, fmt.Errorf("the secret file %s is empty: put the Config ID's MAC secret in it", s.file)
+		}
 	case secret == "":
 		secret = std.getenv("WMS_MAC_SECRET")
 	}
@@ -222,4 +233,25 @@ func findScenarios(std *stdio, cmd string, args []string) ([]*scenarios.Scenario
 		fmt.Fprintf(std.errOut, "wms-mock %s: fix the scenario files above ('wms-mock validate FILE' checks them)\n", cmd)
 	}
 	return list, code
+}
+
+// printCounts prints one "name  count" line per key, sorted and aligned.
+func printCounts(w io.Writer, indent string, counts map[string]int) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, name := range slices.Sorted(maps.Keys(counts)) {
+		fmt.Fprintf(tw, "%s%s\t%d\n", indent, name, counts[name])
+	}
+	tw.Flush()
+}
+
+// noConnection reports whether a failure means that no receiver could be
+// talked to at all: nobody listens, the host has no address, the host
+// never took the connection (a firewall), or TLS failed. Trying the next
+// delivery would only fail the same way.
+func noConnection(c emitter.FailureClass) bool {
+	switch c {
+	case emitter.FailRefused, emitter.FailDNS, emitter.FailConnect, emitter.FailTLS:
+		return true
+	}
+	return false
 }

@@ -58,7 +58,7 @@ when the URL cannot be reached.`, std)
 		url = std.getenv("WMS_WEBHOOK_URL")
 	}
 	if url == "" {
-		return usageError(std, "conformance", "no URL: pass --url or set WMS_WEBHOOK_URL")
+		return usageError(std, "conformance", "%v", emitter.ErrBadURL.Error()+": none given: pass --url or set WMS_WEBHOOK_URL")
 	}
 	signer, err := secret.signer(std)
 	if err != nil {

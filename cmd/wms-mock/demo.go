@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"net"
-	"slices"
 	"text/tabwriter"
 	"time"
 
@@ -171,11 +169,7 @@ func describeAttempt(a emitter.Attempt) string {
 
 func printEventCounts(out io.Writer, counts map[string]int) {
 	fmt.Fprintf(out, "  events the journeys sent, by kind (%d of the %d documented):\n", len(counts), len(emitter.Events()))
-	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	for _, name := range slices.Sorted(maps.Keys(counts)) {
-		fmt.Fprintf(tw, "    %s\t%d\n", name, counts[name])
-	}
-	tw.Flush()
+	printCounts(out, "    ", counts)
 }
 
 func sumValues(m map[int]int) int {

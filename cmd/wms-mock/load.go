@@ -3,13 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"runtime/debug"
 	"time"
@@ -36,8 +33,10 @@ in flight.
 
 The run stops after --sessions sessions or --duration, whichever is given
 (default --duration 10s). A live progress line is shown on a terminal.
-Exit 0 when every delivery got a 2xx, 1 when any did not, 2 on bad usage or
-an unreachable URL.
+Before the run, one GET checks that the URL answers at all (any status
+will do; a receiver answers it 405 and stores nothing). Exit 0 when every
+delivery got a 2xx, 1 when any did not, 2 on bad usage or an unreachable
+URL.
 
   wms-mock load --url http://127.0.0.1:8080/webhook --sessions 1000 --concurrency 50
   wms-mock load --url $URL --rate 500 --duration 1m --json
@@ -105,7 +104,7 @@ failures {class: count}, sessions {started, completed}, journeys, seed.`, std)
 	if err != nil {
 		return setupError(std, "load", err)
 	}
-	if err := reachable(ctx, client.URL(), client.Timeout()); err != nil {
+	if err := reachable(ctx, client); err != nil {
 		return setupError(std, "load", err)
 	}
 
@@ -168,38 +167,13 @@ func tuneGC(concurrency int) {
 	debug.SetMemoryLimit(64<<20 + int64(concurrency)*96<<10)
 }
 
-// reachable dials the webhook's host (or its proxy) once, so that a wrong
-// URL is a setup error with one clear line rather than a run of failures.
-func reachable(ctx context.Context, rawURL string, timeout time.Duration) error {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return err
+// reachable asks the webhook once with a GET, which no receiver stores, so
+// that a dead host, a wrong port or scheme, or a certificate problem is one
+// setup error rather than a run of failures. Any HTTP answer will do.
+func reachable(ctx context.Context, client *emitter.Client) error {
+	out := client.Send(ctx, emitter.Request{Method: http.MethodGet})
+	if noConnection(out.Class) {
+		return fmt.Errorf("cannot reach %s: %s", emitter.RedactURL(client.URL()), out.Message)
 	}
-	if proxy, err := http.ProxyFromEnvironment(&http.Request{URL: u}); err == nil && proxy != nil {
-		u = proxy
-	}
-	addr := u.Host
-	if u.Port() == "" {
-		port := "80"
-		if u.Scheme == "https" {
-			port = "443"
-		}
-		addr = net.JoinHostPort(u.Hostname(), port)
-	}
-	d := net.Dialer{Timeout: timeout}
-	conn, err := d.DialContext(ctx, "tcp", addr)
-	if err != nil {
-		return fmt.Errorf("cannot reach %s (%v): is the receiver running, and is --url right?", addr, unwrapOp(err))
-	}
-	return conn.Close()
-}
-
-// unwrapOp strips net.OpError's "dial tcp ADDR:" prefix, which repeats the
-// address.
-func unwrapOp(err error) error {
-	var op *net.OpError
-	if errors.As(err, &op) && op.Err != nil {
-		return op.Err
-	}
-	return err
+	return nil
 }

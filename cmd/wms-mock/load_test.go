@@ -34,6 +34,11 @@ func startLoadRecorder(t *testing.T, status int) (*loadRecorder, string) {
 	}
 	rec := &loadRecorder{signer: signer, status: status, seqs: map[string][]int64{}}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			// The reachability check before the run; deliveries are POSTs.
+			w.WriteHeader(http.StatusMethodNotAllowed)
+			return
+		}
 		body, _ := io.ReadAll(r.Body)
 		var env struct {
 			SessionID string `json:"sessionId"`

@@ -51,6 +51,9 @@ func commands() []command {
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The first Ctrl-C asks the command to stop and report; once it has
+	// been asked, a second one ends the process at once.
+	context.AfterFunc(ctx, stop)
 	code := dispatch(ctx, &stdio{in: os.Stdin, out: os.Stdout, errOut: os.Stderr, getenv: os.Getenv}, os.Args[1:])
 	stop()
 	os.Exit(code)

@@ -85,6 +85,10 @@ its ID.`, std)
 	if err != nil {
 		return setupError(std, "receive", err)
 	}
+	if _, _, err := net.SplitHostPort(*listen); err != nil {
+		rc.Close()
+		return usageError(std, "receive", "--listen %q: want host:port, such as 127.0.0.1:8080 or :8080", *listen)
+	}
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		rc.Close()
@@ -132,11 +136,8 @@ func printReceiveSummary(w io.Writer, rc *receiver.Receiver, url string, ran tim
 		fmt.Fprintf(w, "  rejected   %s\n", strings.Join(parts, ", "))
 	}
 	if len(st.Events) > 0 {
-		var parts []string
-		for _, name := range slices.Sorted(maps.Keys(st.Events)) {
-			parts = append(parts, fmt.Sprintf("%s %d", name, st.Events[name]))
-		}
-		fmt.Fprintf(w, "  per event  %s\n", strings.Join(parts, ", "))
+		fmt.Fprintln(w, "  per event")
+		printCounts(w, "    ", st.Events)
 	}
 	findings := rc.Findings()
 	fmt.Fprintf(w, "  findings   %d\n", len(findings)+st.DroppedFindings)

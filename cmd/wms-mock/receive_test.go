@@ -204,7 +204,7 @@ func TestReceiveSetupErrors(t *testing.T) {
 		want string
 	}{
 		"no secret":         {nil, []string{"receive"}, "WMS_MAC_SECRET"},
-		"bad address":       {secret, []string{"receive", "--listen", "nowhere"}, "cannot listen on nowhere"},
+		"bad address":       {secret, []string{"receive", "--listen", "nowhere"}, "want host:port"},
 		"events dir absent": {secret, []string{"receive", "--listen", "127.0.0.1:0", "--events", "/nonexistent/dir/events.jsonl"}, "events file"},
 		"argument":          {secret, []string{"receive", "extra"}, "unexpected argument"},
 		"zero memory":       {secret, []string{"receive", "--max-events", "0"}, "wms-mock receive: --max-events must be 1 or more, got 0"},
@@ -280,7 +280,7 @@ func TestReceiveServesLogsAndSummarises(t *testing.T) {
 		t.Fatalf("exit %d after SIGTERM: %s", code, p.stderrText())
 	}
 	out, logs := p.stdout.String(), p.stderrText()
-	for _, want := range []string{"13 accepted, 1 duplicates", "rejected   400 x1, 401 x2", "INTERMEDIATE_RESULTS 2", "findings   1", "unknown-event", "every acknowledged event is on disk"} {
+	for _, want := range []string{"13 accepted, 1 duplicates", "rejected   400 x1, 401 x2", "INTERMEDIATE_RESULTS       2", "findings   1", "unknown-event", "every acknowledged event is on disk"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("summary lacks %q:\n%s", want, out)
 		}

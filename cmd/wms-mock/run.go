@@ -138,18 +138,6 @@ func newRunReport(w io.Writer, asJSON bool, list []*scenarios.Scenario) *runRepo
 // receiver is there at all.
 func (r *runReport) isUnreachable() bool { return r.unreachable != "" && r.answered == 0 }
 
-// noConnection reports whether a failure means that no receiver could be
-// talked to at all: nobody listens, the host has no address, the host
-// never took the connection (a firewall), or TLS failed. Trying the next
-// delivery would only fail the same way.
-func noConnection(c emitter.FailureClass) bool {
-	switch c {
-	case emitter.FailRefused, emitter.FailDNS, emitter.FailConnect, emitter.FailTLS:
-		return true
-	}
-	return false
-}
-
 type deliveryJSON struct {
 	Type      string  `json:"type"`
 	Scenario  string  `json:"scenario"`

@@ -252,7 +252,7 @@ func TestRunUsageErrors(t *testing.T) {
 		{"bad URL with a password", env, []string{"run", "--url", "ftp://hook-user:s3cret-value@example.com/hook"}, exitUsage, `"ftp://hook-user:xxxxx@example.com/hook": it must start with http://`},
 		{"unreadable URL with a password", env, []string{"run", "--url", "http://hook-user:s3cret-value@host:port/"}, exitUsage, "bad webhook URL"},
 		{"URL with a password, no scheme", env, []string{"run", "--url", "hook-user:s3cret-value@example.com/hook"}, exitUsage, `"xxxxx@example.com/hook"`},
-		{"no secret", []string{"WMS_WEBHOOK_URL=http://127.0.0.1:9/"}, []string{"run", "happy-path"}, exitUsage, "MAC secret is empty"},
+		{"no secret", []string{"WMS_WEBHOOK_URL=http://127.0.0.1:9/"}, []string{"run", "happy-path"}, exitUsage, "no MAC secret"},
 		{"no url", []string{"WMS_MAC_SECRET=s3cret-value"}, []string{"run", "happy-path"}, exitUsage, "pass --url or set WMS_WEBHOOK_URL"},
 		{"bad flag", env, []string{"run", "--sped", "1"}, exitUsage, "flag provided but not defined: -sped"},
 	}

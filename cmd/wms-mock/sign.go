@@ -73,6 +73,10 @@ func signerAndBody(fs *flagSet, secret *secretFlags, std *stdio) (*emitter.Signe
 	}
 	name := fs.Arg(0)
 	var r io.Reader = std.in
+	if (name == "" || name == "-") && isTerminal(std.in) {
+		// Waiting for a body typed by hand looks like a hang.
+		return nil, nil, usageError(std, fs.name, "no body: pass FILE, or pipe the body into standard input")
+	}
 	if name != "" && name != "-" {
 		f, err := os.Open(name)
 		if err != nil {
