@@ -224,6 +224,8 @@ type broken struct {
 	inconclusive []string
 	// says are lines the console output must contain.
 	says []string
+	// last is how the console output's last line must begin, if set.
+	last string
 }
 
 // acceptSpecs need a validly signed event accepted: a receiver that
@@ -234,6 +236,11 @@ var acceptSpecs = []string{
 }
 
 var signatureMusts = []string{"missing-mac", "wrong-secret", "tampered-body", "tampered-replay", "one-digit", "truncated-mac", "empty-mac"}
+
+// rejectSpecs are the specs that pass on refusals of forged events: when no
+// valid event is accepted either, the refusals show nothing, and a receiver
+// that refuses every forgery leaves exactly these without a verdict.
+var rejectSpecs = slices.Concat(signatureMusts, []string{"wrong-scheme"})
 
 func brokenReceivers() []broken {
 	return []broken{
@@ -308,8 +315,13 @@ func brokenReceivers() []broken {
 				return newReference(t, other)
 			},
 			fails:        slices.Concat(acceptSpecs, []string{"malformed-status"}),
-			inconclusive: []string{"deadline"},
-			says:         []string{"note: a validly signed event got 401 Unauthorized", "check that the secret is the Config ID's MAC secret"},
+			inconclusive: slices.Concat(rejectSpecs, []string{"deadline"}),
+			says: []string{
+				"note: a validly signed event got 401 Unauthorized",
+				"were answered in time, but not with a 2xx (401 Unauthorized: 200), like the plain valid event sent before the first spec",
+				"laid out with newlines and indentation was not accepted, but neither was the plain valid event sent before the first spec",
+			},
+			last: "note: a validly signed event got 401 Unauthorized",
 		},
 		{
 			name: "redirect", defect: "redirects every POST to the URL with a trailing slash (308)",
@@ -324,8 +336,23 @@ func brokenReceivers() []broken {
 				})
 			},
 			fails:        slices.Concat(acceptSpecs, []string{"reject-status", "malformed-status"}),
-			inconclusive: []string{"deadline"},
+			inconclusive: slices.Concat(rejectSpecs, []string{"deadline"}),
 			says:         []string{"note: a validly signed event got 308 Permanent Redirect"},
+			last:         "note: a validly signed event got 308 Permanent Redirect",
+		},
+		{
+			name: "501-to-everything", defect: "answers 501 Not Implemented to every request",
+			handler: func(t testing.TB) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					http.Error(w, "not implemented", http.StatusNotImplemented)
+				})
+			},
+			fails: slices.Concat(acceptSpecs, []string{
+				"reject-status", "malformed-json", "malformed-array", "malformed-scalar", "malformed-envelope", "malformed-status", "methods",
+			}),
+			inconclusive: slices.Concat(rejectSpecs, []string{"deadline"}),
+			says:         []string{"SKIP  must    signature   rejects an event signed with another secret"},
+			last:         "note: a validly signed event got 501 Not Implemented",
 		},
 		{
 			name: "500-on-broken-json", defect: "answers 500 to a signed body that does not parse",
@@ -531,6 +558,7 @@ func brokenReceivers() []broken {
 			timeout: time.Second,
 			args:    []string{"--burst", "200"},
 			fails:   []string{"burst"},
+			says:    []string{"got no complete answer within the 1s deadline (timeout: "},
 		},
 		{
 			name: "slow-on-cancel", defect: "does slow work before answering MEASUREMENT_CANCELED",

@@ -79,7 +79,8 @@ type Config struct {
 	// LabelFilter selects specs with Ginkgo's label syntax, such as
 	// "must && !timing" or "signature".
 	LabelFilter string
-	// JUnitReport and JSONReport are paths of reports to write.
+	// JUnitReport and JSONReport are paths of reports to write; their
+	// parent directories are created.
 	JUnitReport string
 	JSONReport  string
 	// Scenarios are QA's scenarios, one spec each, labelled scenario and
@@ -109,9 +110,10 @@ type Summary struct {
 	// Passed counts specs that passed; MustFailed and ShouldFailed count
 	// failures by level; Skipped counts specs that did not run (left out
 	// by the label filter, or not reached after an interrupt);
-	// Inconclusive counts specs that ran and reached no verdict (cut short
-	// by an interrupt, or unable to judge, as the deadline spec when the
-	// receiver refuses valid events).
+	// Inconclusive counts specs that ran and reached no verdict: cut short
+	// by an interrupt, or unable to judge because the receiver refuses
+	// valid events (the deadline spec, and the signature specs whose
+	// forgeries were refused while the probe was refused too).
 	Passed, MustFailed, ShouldFailed, Skipped, Inconclusive int
 	// Results lists every spec that ran, in order.
 	Results []Result
@@ -122,6 +124,8 @@ type Summary struct {
 	// Interrupted is set when the run stopped before its last spec.
 	Interrupted bool
 	// Probe is the answer to the valid event sent before the first spec.
+	// When it is not a 2xx, the console says why at the top and again as
+	// its last line.
 	Probe emitter.Attempt
 }
 
@@ -192,6 +196,7 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 		sum.Unreachable = true
 		return sum, fmt.Errorf("%w %s: %s", ErrUnreachable, s.url, probe.att.Message)
 	}
+	s.probe = probe
 	s.con.header(s, probe)
 
 	start := time.Now()
@@ -220,6 +225,11 @@ type suite struct {
 	seed    uint64
 	burstN  int
 	con     *console
+	// probe is the answer to the plain valid event sent before the first
+	// spec; when it is not a 2xx, refusals prove nothing about
+	// verification and the specs' own explanations of a refused valid
+	// event are unproven.
+	probe exchange
 
 	// ids maps spec titles to IDs (scenario names for scenario specs).
 	ids map[string]string

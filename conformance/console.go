@@ -42,14 +42,25 @@ func (c *console) header(s *suite, probe exchange) {
 		filter = fmt.Sprintf(", label filter %q", s.cfg.LabelFilter)
 	}
 	c.printf("%s %s (deadline %s, seed %d%s)\n", c.paint(ansiBold, "wms-mock conformance:"), s.url, s.timeout, s.seed, filter)
+	if note := probeNote(probe); note != "" {
+		c.printf("%s\n", note)
+	}
+}
+
+// probeNote is what the answer to the probe, the plain valid event sent
+// before the first spec, says about the whole run; empty when it was a 2xx.
+// The console prints it at the top and again as its last line, where a
+// reader of a long run of failures looks.
+func probeNote(probe exchange) string {
 	switch st := probe.att.Status; {
 	case probe.accepted():
+		return ""
 	case st == 401 || st == 403:
-		c.printf("note: a validly signed event got %s: if every spec that expects a 2xx fails, check that the secret is the Config ID's MAC secret.\n", probe.outcome())
+		return fmt.Sprintf("note: a validly signed event got %s, so the receiver most likely verifies with a different MAC secret (or verifies something other than the raw body): check that the secret given to wms-mock is the one the receiver uses for this Config ID, and that it hashes the raw body bytes, then rerun.", probe.outcome())
 	case st == 404 || st == 405:
-		c.printf("note: a validly signed event got %s: check that the URL is the webhook's full path.\n", probe.outcome())
+		return fmt.Sprintf("note: a validly signed event got %s: check that the URL is the webhook's full path, then rerun.", probe.outcome())
 	default:
-		c.printf("note: a validly signed event got %s.\n", probe.outcome())
+		return fmt.Sprintf("note: a validly signed event got %s: until valid events get a 2xx, the specs that need one accepted fail, and refused forgeries do not show that the receiver verifies the MAC.", probe.outcome())
 	}
 }
 
@@ -119,5 +130,8 @@ func (c *console) footer(sum Summary) {
 		c.printf("%s every must spec passed; %d should spec(s) failed, worth fixing before go-live.\n", c.paint(ansiYellow, "PASS with warnings:"), sum.ShouldFailed)
 	default:
 		c.printf("%s every spec passed.\n", c.paint(ansiGreen, "PASS:"))
+	}
+	if note := probeNote(exchange{att: sum.Probe}); note != "" {
+		c.printf("%s\n", note)
 	}
 }

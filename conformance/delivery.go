@@ -123,7 +123,7 @@ func specOutOfOrder(s *suite, ctx context.Context, c *check) {
 	for _, i := range []int{1, 0, 3, 2, 4} {
 		x := s.send(ctx, ds[i].Request)
 		if !x.accepted() {
-			c.fail(fmt.Sprintf("Sent in the order 1, 0, 3, 2, 4, sequence %d (%s) was not accepted.", ds[i].Sequence, ds[i].Event), x)
+			c.fail(s.notAccepted(fmt.Sprintf("Sent in the order 1, 0, 3, 2, 4, sequence %d (%s)", ds[i].Sequence, ds[i].Event), ""), x)
 		}
 	}
 }

@@ -180,6 +180,10 @@ func TestSuiteTellsBrokenReceiversApart(t *testing.T) {
 					t.Errorf("the output lacks %q", want)
 				}
 			}
+			lines := strings.Split(strings.TrimRight(r.stdout, "\n"), "\n")
+			if last := lines[len(lines)-1]; b.last != "" && !strings.HasPrefix(last, b.last) {
+				t.Errorf("the last line is %q, want it to begin with %q", last, b.last)
+			}
 			if r.code != wantCode {
 				t.Errorf("exit %d, want %d\nstderr: %s", r.code, wantCode, r.stderr)
 			}

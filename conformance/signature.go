@@ -13,7 +13,7 @@ import (
 // a problem when it does.
 func (s *suite) refused(ctx context.Context, c *check, r emitter.Request, what string) exchange {
 	x := s.send(ctx, r)
-	judgeRefusal(c, what, x)
+	s.judgeRefusal(c, what, x)
 	return x
 }
 
@@ -21,14 +21,19 @@ func (s *suite) refused(ctx context.Context, c *check, r emitter.Request, what s
 // xs (a request a correct receiver must refuse) got an answer that is not
 // a 2xx. Without an answer the suite cannot tell a refusal from a receiver
 // that hung or crashed while acting on the request, so that is a problem
-// too. (A delivery the run itself cancelled leaves the spec without a
-// verdict whatever it recorded: see runChecked.)
-func judgeRefusal(c *check, what string, xs ...exchange) {
+// too. A refusal shows that the receiver verifies only if it accepts valid
+// events: when the probe got no 2xx either, the spec reaches no verdict
+// (unless another of its requests was accepted, which is a problem). A
+// delivery the run itself cancelled leaves the spec without a verdict
+// whatever it recorded: see runChecked.
+func (s *suite) judgeRefusal(c *check, what string, xs ...exchange) {
 	switch x := xs[len(xs)-1]; {
 	case x.att.Status == 0:
 		c.fail(fmt.Sprintf("A request the receiver must refuse got %s, so the suite cannot tell whether it was refused: a correct receiver answers it with a 401 or 403.", x.outcome()), xs...)
 	case x.att.Status >= 200 && x.att.Status < 300:
 		c.fail(what, xs...)
+	case !s.probe.accepted():
+		c.undecided = fmt.Sprintf("No verdict: the receiver refused this spec's forgeries, but it also refused the plain valid event sent before the first spec (%s), so the refusals do not show that it verifies the MAC.", s.probe.outcome())
 	}
 }
 
@@ -74,7 +79,7 @@ func specTamperedReplay(s *suite, ctx context.Context, c *check) {
 	mac := s.signer.MAC(b)
 	original := s.send(ctx, withMAC(b, mac))
 	forged := s.send(ctx, withMAC(forgeMeasurement(b, id), mac))
-	judgeRefusal(c, "A changed body sent under the (sessionId, sequence) of an event already delivered, with that event's MAC, was accepted: the receiver looks for duplicates before it verifies, so anyone can forge a redelivery.", original, forged)
+	s.judgeRefusal(c, "A changed body sent under the (sessionId, sequence) of an event already delivered, with that event's MAC, was accepted: the receiver looks for duplicates before it verifies, so anyone can forge a redelivery.", original, forged)
 }
 
 func specOneDigit(s *suite, ctx context.Context, c *check) {
@@ -139,7 +144,7 @@ func specRawWhitespace(s *suite, ctx context.Context, c *check) {
 	}
 	pretty.WriteByte('\n')
 	s.accepted(ctx, c, s.signed(pretty.Bytes()),
-		"A validly signed event laid out with newlines and indentation was not accepted: the receiver does not verify the raw bytes it received.")
+		"A validly signed event laid out with newlines and indentation", "the receiver does not verify the raw bytes it received")
 }
 
 func specRawKeyOrder(s *suite, ctx context.Context, c *check) {
@@ -148,7 +153,7 @@ func specRawKeyOrder(s *suite, ctx context.Context, c *check) {
 	b := fmt.Appendf(nil, `{"payload":{"measurementId":%q},"severity":%q,"event":%q,"sequence":%d,"sessionId":%q,"timestamp":%d}`,
 		sess.MeasurementID(), env.Severity, env.Event, env.Sequence, env.SessionID, env.Timestamp)
 	s.accepted(ctx, c, s.signed(b),
-		"A validly signed event with its keys in reverse order was not accepted: the receiver does not verify the raw bytes it received, or reads fields by position.")
+		"A validly signed event with its keys in reverse order", "the receiver does not verify the raw bytes it received, or reads fields by position")
 }
 
 func specRawEscapes(s *suite, ctx context.Context, c *check) {
@@ -160,15 +165,31 @@ func specRawEscapes(s *suite, ctx context.Context, c *check) {
 	// event name's ASCII letters too.
 	b := bytes.Replace(body(env), []byte(`"event":"GENERAL_ERROR"`), []byte(`"event":"`+escapeAll("GENERAL_ERROR")+`"`), 1)
 	s.accepted(ctx, c, s.signed(b),
-		`A validly signed event written with \u escapes (an escaped event name, and accented letters and an emoji in details) was not accepted.`)
+		`A validly signed event written with \u escapes (an escaped event name, and accented letters and an emoji in details)`, "")
 }
 
 // accepted sends a request a correct receiver must accept and records a
-// problem when it does not.
-func (s *suite) accepted(ctx context.Context, c *check, r emitter.Request, what string) exchange {
+// problem when it does not: what was sent, and why, the usual cause, if
+// any (see notAccepted).
+func (s *suite) accepted(ctx context.Context, c *check, r emitter.Request, what, why string) exchange {
 	x := s.send(ctx, r)
 	if !x.accepted() {
-		c.fail(what, x)
+		c.fail(s.notAccepted(what, why), x)
 	}
 	return x
+}
+
+// notAccepted is the sentence for a valid event that got no 2xx: what was
+// sent, then why, the usual cause. When the plain valid event sent before
+// the first spec got no 2xx either, that usual cause is unproven, and the
+// sentence points at the plain event's refusal instead.
+func (s *suite) notAccepted(what, why string) string {
+	switch {
+	case !s.probe.accepted():
+		return fmt.Sprintf("%s was not accepted, but neither was the plain valid event sent before the first spec (%s): fix that first, as it is the likely cause here too.", what, s.probe.outcome())
+	case why == "":
+		return what + " was not accepted."
+	default:
+		return what + " was not accepted: " + why + "."
+	}
 }

@@ -3,6 +3,8 @@ package conformance
 import (
 	"context"
 	"fmt"
+	"maps"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -85,14 +87,22 @@ func specBurst(s *suite, ctx context.Context, c *check) {
 
 	stats := BurstStats{Sessions: s.burstN}
 	var lat []time.Duration
+	unanswered := map[string]int{} // by failure class
+	refused := map[string]int{}    // answered without a 2xx, by status
 	for _, rs := range results {
 		for _, r := range rs {
 			stats.Deliveries++
 			lat = append(lat, r.x.att.Latency)
-			if !r.x.accepted() {
-				stats.Failed++
-				c.fail(fmt.Sprintf("In the burst, %s (sequence %d) was not accepted in time: %s.", r.ev, r.seq, r.x.outcome()), r.x)
+			switch {
+			case r.x.accepted():
+				continue
+			case r.x.answered():
+				refused[fmt.Sprintf("%d %s", r.x.att.Status, http.StatusText(r.x.att.Status))]++
+			default:
+				unanswered[string(r.x.att.Class)]++
 			}
+			stats.Failed++
+			c.fail(fmt.Sprintf("In the burst, %s (sequence %d) was not accepted: %s.", r.ev, r.seq, r.x.outcome()), r.x)
 		}
 	}
 	slices.Sort(lat)
@@ -102,8 +112,45 @@ func specBurst(s *suite, ctx context.Context, c *check) {
 		stats.Max = lat[n-1]
 	}
 	s.setBurst(stats)
-	if stats.Failed > 0 {
-		c.problems = append([]problem{{what: fmt.Sprintf("%d of %d deliveries in a burst of %d concurrent sessions were not accepted within the %s deadline (%s).",
-			stats.Failed, stats.Deliveries, s.burstN, s.timeout, stats)}}, c.problems...)
+	// The counts come first, each cause in its own sentence: a receiver
+	// that refuses valid events fast has no concurrency problem to show.
+	var counts []problem
+	if n := total(unanswered); n > 0 {
+		counts = append(counts, problem{what: fmt.Sprintf("%d of %d deliveries in a burst of %d concurrent sessions got no complete answer within the %s deadline (%s; p50 %s, max %s): the usual cause is requests waiting behind one lock or a small connection pool.",
+			n, stats.Deliveries, s.burstN, s.timeout, tally(unanswered), latency(stats.P50), latency(stats.Max))})
 	}
+	if n := total(refused); n > 0 {
+		why := ""
+		if !s.probe.accepted() {
+			why = fmt.Sprintf(", like the plain valid event sent before the first spec (%s): fix that first, as it is the likely cause here too", s.probe.outcome())
+		}
+		counts = append(counts, problem{what: fmt.Sprintf("%d of %d deliveries in a burst of %d concurrent sessions were answered in time, but not with a 2xx (%s)%s.",
+			n, stats.Deliveries, s.burstN, tally(refused), why)})
+	}
+	c.problems = append(counts, c.problems...)
+}
+
+// total is the sum of the counts.
+func total(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+// tally lists counts by key, the largest first: "401 Unauthorized: 200".
+func tally(m map[string]int) string {
+	keys := slices.Collect(maps.Keys(m))
+	slices.SortFunc(keys, func(a, b string) int {
+		if m[a] != m[b] {
+			return m[b] - m[a]
+		}
+		return strings.Compare(a, b)
+	})
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s: %d", k, m[k])
+	}
+	return strings.Join(parts, ", ")
 }

@@ -90,6 +90,39 @@ func TestUnansweredForgeryIsNotARefusal(t *testing.T) {
 	}
 }
 
+// TestRefusalsProveNothingWhenValidEventsAreRefused: a receiver that
+// refuses valid events cannot show, by refusing a forgery, that it
+// verifies; the spec reaches no verdict instead of passing. A forgery it
+// accepts is still a failure.
+func TestRefusalsProveNothingWhenValidEventsAreRefused(t *testing.T) {
+	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if macOf(r) == "" {
+			w.WriteHeader(http.StatusOK) // unsigned: accepted
+			return
+		}
+		http.Error(w, "bad MAC", http.StatusUnauthorized) // signed, validly or not: refused
+	}))
+	var out bytes.Buffer
+	sum, err := conformance.Run(context.Background(), conformance.Config{URL: srv.URL, Signer: testSigner(t), LabelFilter: "missing-mac || wrong-secret", Out: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Probe.Status != http.StatusUnauthorized || sum.MustFailed != 1 || sum.Inconclusive != 1 || sum.Passed != 0 || sum.OK() {
+		t.Fatalf("probe %d, passed %d, must failed %d, no verdict %d; want missing-mac failed and wrong-secret without a verdict:\n%s",
+			sum.Probe.Status, sum.Passed, sum.MustFailed, sum.Inconclusive, out.String())
+	}
+	if r := result(t, sum, "missing-mac"); r.Passed || !strings.Contains(r.Message, "without the X-WMS-Content-MAC header was accepted") {
+		t.Errorf("missing-mac does not report the accepted forgery:\n%s", r.Message)
+	}
+	if r := result(t, sum, "wrong-secret"); r.Passed || !strings.HasPrefix(r.Message, "No verdict") || !strings.Contains(r.Message, "401 Unauthorized") {
+		t.Errorf("wrong-secret: passed %v, %q", r.Passed, r.Message)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if last := lines[len(lines)-1]; !strings.HasPrefix(last, "note: a validly signed event got 401 Unauthorized") || !strings.Contains(last, "different MAC secret") {
+		t.Errorf("the last line does not repeat the diagnosis: %q", last)
+	}
+}
+
 // TestDeadlineNeedsA2xx: a fast 500 is no acceptance within the deadline.
 // all-events reports the refused event; the deadline spec reaches no
 // verdict rather than pass, and the run does not pass.
