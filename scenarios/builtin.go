@@ -2,10 +2,12 @@ package scenarios
 
 import (
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 )
@@ -48,32 +50,60 @@ func Journeys() []*Scenario {
 }
 
 // Find returns the built-in scenario called nameOrPath, or else loads it as
-// a YAML file. An argument that is neither wraps ErrUnknownScenario and
-// suggests close built-in names; a file with problems returns Errors.
+// a YAML file, so that every command takes either. A name that is neither
+// wraps ErrUnknownScenario; a path to no file wraps fs.ErrNotExist. Both
+// errors are one line that suggests close built-in names, or the name
+// alone when a path names a built-in scenario, and 'wms-mock list'. A
+// file with problems returns Errors.
 func Find(nameOrPath string) (*Scenario, error) {
 	all := Builtin()
-	for _, s := range all {
+	names := make([]string, len(all))
+	for i, s := range all {
 		if s.Name == nameOrPath {
 			return s, nil
 		}
-	}
-	if _, err := os.Stat(nameOrPath); err == nil || looksLikePath(nameOrPath) {
-		return Load(nameOrPath)
-	}
-	names := make([]string, len(all))
-	for i, s := range all {
 		names[i] = s.Name
 	}
-	var near []string
-	for _, n := range names {
-		if editDistance(nameOrPath, n) <= max(2, len(n)/4) || (len(nameOrPath) >= 4 && strings.Contains(n, nameOrPath)) {
-			near = append(near, n)
-		}
+	_, err := os.Stat(nameOrPath)
+	if err == nil || !errors.Is(err, fs.ErrNotExist) && looksLikePath(nameOrPath) {
+		return Load(nameOrPath)
 	}
-	if len(near) > 0 {
+	if looksLikePath(nameOrPath) {
+		return nil, fmt.Errorf("%w; %s", readError(nameOrPath, err), builtinHint(nameOrPath, names))
+	}
+	if near := nearNames(nameOrPath, names); len(near) > 0 {
 		return nil, fmt.Errorf("%w %q: did you mean %s? ('wms-mock list' shows the built-in scenarios)", ErrUnknownScenario, nameOrPath, strings.Join(near, " or "))
 	}
 	return nil, fmt.Errorf("%w %q: not a built-in name ('wms-mock list' shows them) nor a file", ErrUnknownScenario, nameOrPath)
+}
+
+// builtinHint says which built-in scenario a path to no file may mean:
+// the one its base name names, or close ones.
+func builtinHint(path string, names []string) string {
+	base := filepath.Base(path)
+	name := strings.TrimSuffix(strings.TrimSuffix(base, ".yaml"), ".yml")
+	switch near := nearNames(name, names); {
+	case slices.Contains(names, name) && base == path:
+		return fmt.Sprintf("'%s' is a built-in scenario: drop the %s", name, strings.TrimPrefix(base, name))
+	case slices.Contains(names, name):
+		return fmt.Sprintf("'%s' is a built-in scenario: name it alone, as %s", name, name)
+	case len(near) > 0:
+		return fmt.Sprintf("did you mean the built-in %s? ('wms-mock list' shows them)", strings.Join(near, " or "))
+	default:
+		return fmt.Sprintf("nor is '%s' a built-in scenario ('wms-mock list' shows them)", name)
+	}
+}
+
+// nearNames returns the names a mistyped name may mean: those a few edits
+// away, and those containing it.
+func nearNames(name string, names []string) []string {
+	var near []string
+	for _, n := range names {
+		if editDistance(name, n) <= max(2, len(n)/4) || (len(name) >= 4 && strings.Contains(n, name)) {
+			near = append(near, n)
+		}
+	}
+	return near
 }
 
 func looksLikePath(s string) bool {

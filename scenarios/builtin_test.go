@@ -71,20 +71,6 @@ func TestFind(t *testing.T) {
 	if err != nil || s.Name != "happy-path" || s.File != "builtin/happy-path.yaml" {
 		t.Fatalf("Find(happy-path) = %v, %v", s, err)
 	}
-	_, err = Find("hapy-path")
-	if !errors.Is(err, ErrUnknownScenario) || !strings.Contains(err.Error(), "did you mean happy-path?") {
-		t.Errorf("a typo should suggest the name: %v", err)
-	}
-	_, err = Find("websocket")
-	if !errors.Is(err, ErrUnknownScenario) || !strings.Contains(err.Error(), "websocket-reconnect") {
-		t.Errorf("a part of a name should suggest the names containing it: %v", err)
-	}
-	if _, err := Find("zzzz"); !errors.Is(err, ErrUnknownScenario) {
-		t.Errorf("want ErrUnknownScenario, got %v", err)
-	}
-	if _, err := Find("missing/file.yaml"); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("a path that does not exist is a read error: %v", err)
-	}
 	dir := t.TempDir()
 	file := filepath.Join(dir, "mine")
 	if err := os.WriteFile(file, []byte("steps: [WMS_LOADED]\n"), 0o600); err != nil {
@@ -92,6 +78,39 @@ func TestFind(t *testing.T) {
 	}
 	if s, err := Find(file); err != nil || s.Name != "mine" {
 		t.Errorf("an existing file is loaded even without .yaml: %v, %v", s, err)
+	}
+}
+
+// TestFindErrors checks that an argument that is neither a built-in name
+// nor a file gets one line saying what it may have meant.
+func TestFindErrors(t *testing.T) {
+	t.Chdir(t.TempDir()) // relative names below are no files
+	_, err := os.Stat("none")
+	noFile := errors.Unwrap(err).Error() // "no such file or directory" on Unix
+	cases := []struct {
+		arg, want string
+		is        error
+	}{
+		{"hapy-path", `unknown scenario "hapy-path": did you mean happy-path? ('wms-mock list' shows the built-in scenarios)`, ErrUnknownScenario},
+		{"websocket", `unknown scenario "websocket": did you mean websocket-reconnect or websocket-reconnect-failed or websocket-reconnect-twice? ('wms-mock list' shows the built-in scenarios)`, ErrUnknownScenario},
+		{"zzzz", `unknown scenario "zzzz": not a built-in name ('wms-mock list' shows them) nor a file`, ErrUnknownScenario},
+		{"happy-path.yaml", "cannot read scenario happy-path.yaml: " + noFile + "; 'happy-path' is a built-in scenario: drop the .yaml", fs.ErrNotExist},
+		{"low-snr.yml", "cannot read scenario low-snr.yml: " + noFile + "; 'low-snr' is a built-in scenario: drop the .yml", fs.ErrNotExist},
+		{"library/user-cancels.yaml", "cannot read scenario library/user-cancels.yaml: " + noFile + "; 'user-cancels' is a built-in scenario: name it alone, as user-cancels", fs.ErrNotExist},
+		{"hapy-path.yaml", "cannot read scenario hapy-path.yaml: " + noFile + "; did you mean the built-in happy-path? ('wms-mock list' shows them)", fs.ErrNotExist},
+		{"missing/file.yaml", "cannot read scenario missing/file.yaml: " + noFile + "; nor is 'file' a built-in scenario ('wms-mock list' shows them)", fs.ErrNotExist},
+	}
+	for _, c := range cases {
+		_, err := Find(c.arg)
+		if err == nil || err.Error() != c.want || !errors.Is(err, c.is) {
+			t.Errorf("Find(%q) = %v\nwant        %s (wrapping %v)", c.arg, err, c.want, c.is)
+		}
+	}
+	if err := os.Mkdir("dir.yaml", 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Find("dir.yaml"); err == nil || err.Error() != "cannot read scenario dir.yaml: is a directory" {
+		t.Errorf("a directory: %v", err)
 	}
 }
 

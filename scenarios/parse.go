@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -64,14 +65,23 @@ var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 func Load(path string) (*Scenario, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read scenario: %w", err)
+		return nil, readError(path, err)
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
 	if err != nil {
-		return nil, fmt.Errorf("cannot read scenario %s: %w", path, err)
+		return nil, readError(path, err)
 	}
 	return Parse(path, data)
+}
+
+// readError names path once: an fs.PathError names it too, after the
+// operation, which says nothing to someone running a command.
+func readError(path string, err error) error {
+	if pe, ok := errors.AsType[*fs.PathError](err); ok {
+		err = pe.Err
+	}
+	return fmt.Errorf("cannot read scenario %s: %w", path, err)
 }
 
 // Parse checks one scenario file strictly and compiles it for Expand.
@@ -147,22 +157,6 @@ func (p *parser) stopAt(line, col int) {
 	}
 }
 
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
-// syntaxError turns a yaml.v3 error, which has a line but no column, into
-// an Error at the start of that line.
-func (p *parser) syntaxError(err error) {
-	msg := err.Error()
-	line := 1
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		line, _ = strconv.Atoi(m[1])
-		msg = m[2]
-	} else {
-		msg = strings.TrimPrefix(msg, "yaml: ")
-	}
-	p.add(Error{File: p.file, Line: line, Col: 1, Msg: "YAML syntax: " + msg})
-}
-
 func (p *parser) parse(data []byte) *Scenario {
 	if len(data) > maxFileSize {
 		p.errorf(nil, "the file is over %d bytes: a scenario is a short YAML file", maxFileSize)
@@ -174,7 +168,7 @@ func (p *parser) parse(data []byte) *Scenario {
 		if errors.Is(err, io.EOF) {
 			p.errorf(nil, "the file is empty: a scenario needs at least steps:")
 		} else {
-			p.syntaxError(err)
+			p.syntaxError(data, err)
 		}
 		return nil
 	}
@@ -183,7 +177,7 @@ func (p *parser) parse(data []byte) *Scenario {
 	case err == nil:
 		p.errorf(&second, "one scenario per file: this second YAML document must go in its own file")
 	case !errors.Is(err, io.EOF):
-		p.syntaxError(err)
+		p.syntaxError(data, err)
 	}
 	root := &doc
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {

@@ -1,7 +1,9 @@
 package scenarios
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -82,7 +84,8 @@ func TestParseErrors(t *testing.T) {
 
 		// Files that are not one YAML mapping.
 		{"empty file", "", `1:1: the file is empty`},
-		{"YAML syntax", "name: t\n\tsteps: [WMS_LOADED]\n", `2:1: YAML syntax: found a tab character that violates indentation`},
+		{"YAML syntax", "name: t\n  steps: [WMS_LOADED]\n", `2:1: YAML syntax: mapping values are not allowed in this context`},
+		{"a tab", "name: t\n\tsteps: [WMS_LOADED]\n", `2:1: a tab: YAML indents with spaces only; replace the tab with spaces`},
 		{"two documents", "name: t\nsteps: [WMS_LOADED]\n---\nname: u\n", `3:1: one scenario per file`},
 		{"merge key", "base: &b {after: 1s}\nsteps:\n  - {<<: *b, event: WMS_LOADED}\n", `3:6: merge keys (<<) are not supported`},
 	}
@@ -104,6 +107,58 @@ func TestParseErrors(t *testing.T) {
 			}
 			t.Errorf("want an error case.yaml:%s: ...%s...\ngot:\n%v", pos, msg, err)
 		})
+	}
+}
+
+// TestSyntaxErrors checks that a tab where YAML wants spaces, and an @ or
+// ` that cannot start a plain value, are reported at their own line and
+// column with what to do, although yaml.v3 names no column and, for a tab
+// inside a multi-line value, the line where the value began.
+func TestSyntaxErrors(t *testing.T) {
+	cases := []struct{ name, yaml, want string }{
+		{"tab indenting a step", "name: t\nsteps:\n\t- WMS_LOADED\n", "3:1: " + tabMsg},
+		{"tab indenting the first line", "\tname: t\nsteps: [WMS_LOADED]\n", "1:1: " + tabMsg},
+		{"tab after spaces", header + "  - event: WMS_LOADED\n  \tafter: 1s\n", "5:3: " + tabMsg},
+		{"tab after the dash", header + "  -\tWMS_LOADED\n", "4:4: " + tabMsg},
+		{"tab in a step's mapping", header + "  - event: WMS_LOADED\n\tafter: 1s\n", "5:1: " + tabMsg},
+		{"tab under payload", header + "  - event: GENERAL_ERROR\n    payload:\n\t  details: x\n", "6:1: " + tabMsg},
+		{"tab after blank lines", "name: t\nsteps:\n\n\n\t- WMS_LOADED\n", "5:1: " + tabMsg},
+		{"tab with CRLF lines", "name: t\r\nsteps:\r\n\t- WMS_LOADED\r\n", "3:1: " + tabMsg},
+		{"tab after a byte order mark", "\uFEFF\tname: t\nsteps: [WMS_LOADED]\n", "1:1: " + tabMsg},
+		{"tab after a multi-line value", "name: é\ndescription: one\n  two\n\tthree\nsteps: [WMS_LOADED]\n", "4:1: " + tabMsg},
+		{"tab in a block scalar after legal ones", header + "  - raw: |\n      {\"a\":\n      \t1,\n    \t2}\n", "7:5: " + tabMsg},
+		{"tab in a second document", "name: t\nsteps: [WMS_LOADED]\n---\nname: u\n\tsteps: []\n", "5:1: " + tabMsg},
+		{"@ starting a value", "name: @t\nsteps: [WMS_LOADED]\n", `1:7: YAML syntax: a plain value cannot start with @: quote it, like "@t"`},
+		{"` after a legal tab in a flow mapping", header + "  - {event: WMS_LOADED,\n\t`after: 1s}\n", "5:2: YAML syntax: a plain value cannot start with `: quote it, like \"`after\""},
+		{"not a tab", "name: t\n  steps: [WMS_LOADED]\n", "2:1: YAML syntax: mapping values are not allowed in this context"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse("qa/tab.yaml", []byte(c.yaml))
+			if want := "qa/tab.yaml:" + c.want; err == nil || err.Error() != want {
+				t.Errorf("got  %v\nwant %s", err, want)
+			}
+		})
+	}
+}
+
+// BenchmarkSyntaxErrorBigFile measures the worst usual case of finding a
+// tab: the largest file, its one tab at the end, and a legal tab on every
+// line before. It costs about three parses of the file: yaml.v3's own,
+// then two of the prefix up to the tab.
+func BenchmarkSyntaxErrorBigFile(b *testing.B) {
+	big := []byte(header)
+	for len(big) < maxFileSize-100 {
+		big = append(big, "  - {event: WMS_LOADED, after: 1s}  # a\tlegal tab\n"...)
+	}
+	line := bytes.Count(big, []byte("\n")) + 1
+	big = append(big, "  \t- WMS_LOADED\n"...)
+	want := fmt.Sprintf("big.yaml:%d:3: %s", line, tabMsg)
+	b.SetBytes(int64(len(big)))
+	for b.Loop() {
+		if _, err := Parse("big.yaml", big); err == nil || err.Error() != want {
+			b.Fatalf("got  %.200v\nwant %s", err, want)
+		}
 	}
 }
 

@@ -25,6 +25,15 @@ func TestValidate(t *testing.T) {
 		t.Errorf("exit %d, stdout %q", r.code, r.stdout)
 	}
 
+	r = runBinary(t, nil, "", "validate", "happy-path")
+	if r.code != exitOK || !strings.HasPrefix(r.stdout, "happy-path: ok (happy-path: ") {
+		t.Errorf("a built-in name: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	r = runBinary(t, nil, "", "validate", "happy-path.yaml")
+	if r.code != exitUsage || !strings.Contains(r.stderr, "drop the .yaml") {
+		t.Errorf("a built-in name with .yaml: exit %d, stderr %q", r.code, r.stderr)
+	}
+
 	r = runBinary(t, nil, "", "validate", good, bad)
 	want := []string{
 		good + ": ok (good: 2 steps, 3 deliveries over 2s)",
