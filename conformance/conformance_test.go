@@ -156,6 +156,53 @@ func TestBadConfigSendsNothing(t *testing.T) {
 	}
 }
 
+// TestStoppedRunLeavesNoReportDirectory: a run that stops before the
+// first spec, on a configuration error found after the report paths or
+// on an unreachable URL, removes the report directories it created and
+// nothing else.
+func TestStoppedRunLeavesNoReportDirectory(t *testing.T) {
+	happy, err := scenarios.Find("happy-path")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := httptest.NewServer(http.NotFoundHandler())
+	dead.Close()
+	for name, tc := range map[string]struct {
+		mutate func(c *conformance.Config, dir string)
+		want   error
+	}{
+		"bad URL":             {func(c *conformance.Config, _ string) { c.URL = "ftp://example.com/hook" }, conformance.ErrConfig},
+		"same scenario twice": {func(c *conformance.Config, _ string) { c.Scenarios = []*scenarios.Scenario{happy, happy} }, conformance.ErrConfig},
+		"second report unwritable": {func(c *conformance.Config, dir string) {
+			blocker := filepath.Join(dir, "file")
+			if err := os.WriteFile(blocker, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			c.JSONReport = filepath.Join(blocker, "report.json")
+		}, conformance.ErrConfig},
+		"unreachable": {func(*conformance.Config, string) {}, conformance.ErrUnreachable},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			kept := filepath.Join(dir, "reports")
+			if err := os.Mkdir(kept, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			cfg := conformance.Config{URL: dead.URL, Signer: testSigner(t), Timeout: 2 * time.Second, JUnitReport: filepath.Join(kept, "ci", "run", "junit.xml")}
+			tc.mutate(&cfg, dir)
+			if _, err := conformance.Run(context.Background(), cfg); !errors.Is(err, tc.want) {
+				t.Fatalf("Run: %v, want %v", err, tc.want)
+			}
+			if _, err := os.Stat(filepath.Join(kept, "ci")); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("the run left a report directory behind: %v", err)
+			}
+			if _, err := os.Stat(kept); err != nil {
+				t.Errorf("the run removed a directory it did not create: %v", err)
+			}
+		})
+	}
+}
+
 func TestUnreachableRunsNoSpec(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	url := srv.URL

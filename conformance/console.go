@@ -60,7 +60,7 @@ func probeNote(probe exchange) string {
 	case st == 404 || st == 405:
 		return fmt.Sprintf("note: a validly signed event got %s: check that the URL is the webhook's full path, then rerun.", probe.outcome())
 	default:
-		return fmt.Sprintf("note: a validly signed event got %s: until valid events get a 2xx, the specs that need one accepted fail, and refused forgeries do not show that the receiver verifies the MAC.", probe.outcome())
+		return fmt.Sprintf("note: a validly signed event got %s: until valid events get a 2xx, the specs that need one accepted fail, and refusals show nothing: neither that the receiver verifies the MAC nor that it keeps serving.", probe.outcome())
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/wmsmock/wms-mock/conformance"
+	"github.com/wmsmock/wms-mock/emitter"
 )
 
 // result finds a spec's result by ID.
@@ -120,6 +121,46 @@ func TestRefusalsProveNothingWhenValidEventsAreRefused(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	if last := lines[len(lines)-1]; !strings.HasPrefix(last, "note: a validly signed event got 401 Unauthorized") || !strings.Contains(last, "different MAC secret") {
 		t.Errorf("the last line does not repeat the diagnosis: %q", last)
+	}
+}
+
+// TestServingNeedsAValidEventAccepted: a receiver that refuses valid
+// events cannot show that it keeps serving after malformed or oversized
+// bodies, so those specs reach no verdict instead of passing; a 5xx to a
+// malformed body still fails its spec.
+func TestServingNeedsAValidEventAccepted(t *testing.T) {
+	other, err := emitter.NewSigner([]byte("another-config-id-secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := newReference(t, other)
+	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if body, ok := readBody(r); ok && !json.Valid(body) {
+			http.Error(w, "SyntaxError", http.StatusInternalServerError)
+			return
+		}
+		ref.ServeHTTP(w, r)
+	}))
+	var out bytes.Buffer
+	sum, err := conformance.Run(context.Background(), conformance.Config{
+		URL: srv.URL, Signer: testSigner(t), LabelFilter: "malformed-json || malformed-array || oversized", Out: &out,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Passed != 0 || sum.MustFailed != 1 || sum.Inconclusive != 2 || sum.OK() {
+		t.Fatalf("passed %d, must failed %d, no verdict %d; want malformed-json failed, malformed-array and oversized without a verdict:\n%s",
+			sum.Passed, sum.MustFailed, sum.Inconclusive, out.String())
+	}
+	if r := result(t, sum, "malformed-json"); r.Passed || !strings.Contains(r.Message, "500 Internal Server Error") {
+		t.Errorf("malformed-json does not report the 5xx:\n%s", r.Message)
+	}
+	for _, id := range []string{"malformed-array", "oversized"} {
+		r := result(t, sum, id)
+		if r.Passed || !strings.HasPrefix(r.Message, "No verdict") || strings.Contains(r.Message, "\n") ||
+			!strings.Contains(r.Message, "got 401 Unauthorized") || !strings.Contains(r.Message, "like the plain valid event sent before the first spec") {
+			t.Errorf("%s: passed %v, %q; want one line saying the valid events were refused", id, r.Passed, r.Message)
+		}
 	}
 }
 
