@@ -1,10 +1,13 @@
 package main
 
 import (
+	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 const goldenSecret = "golden-vector-secret"
@@ -103,4 +106,21 @@ func mustRead(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// A body typed on a terminal would look like a hang; sign refuses to wait.
+func TestSignRefusesATerminalForABody(t *testing.T) {
+	script, err := exec.LookPath("script")
+	if err != nil {
+		t.Skip("no script(1) to give the command a terminal")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, script, "-qec", binary(t)+" sign", "/dev/null")
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "WMS_MAC_SECRET=s"}
+	out, err := cmd.CombinedOutput()
+	exitErr, _ := err.(*exec.ExitError)
+	if exitErr == nil || exitErr.ExitCode() != 2 || !strings.Contains(string(out), "no body: pass FILE") {
+		t.Errorf("sign on a terminal: %v, output %q", err, out)
+	}
 }
