@@ -22,6 +22,8 @@ RATE=${RATE:-2000}
 VEGETA_VERSION=v12.13.0
 
 cd "$(dirname "$0")/.."
+source bench/lib.sh
+need go jq
 work=$(mktemp -d)
 recv_pid=
 cleanup() {

@@ -17,10 +17,22 @@ CONCURRENCY=${CONCURRENCY:-100}
 
 cd "$(dirname "$0")/.."
 source bench/lib.sh
-need curl jq python3
+need curl jq python3 pkill
 work=$(mktemp -d)
 recv_pid=
+samplers=()
+# stop_samplers ends the RSS samplers and the sleep each may be in.
+stop_samplers() {
+	local p
+	for p in "${samplers[@]}"; do
+		pkill -TERM -P "$p" 2>/dev/null || true
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	samplers=()
+}
 cleanup() {
+	stop_samplers
 	if [[ -n $recv_pid ]]; then
 		kill "$recv_pid" 2>/dev/null || true
 		wait "$recv_pid" 2>/dev/null || true
@@ -39,12 +51,14 @@ events=$work/events.jsonl
 recv_pid=$!
 wait_healthy "http://127.0.0.1:$port/healthz"
 sample_rss "$recv_pid" "$work/receiver.rss" &
+samplers+=($!)
 
 echo "soak: $DURATION at $RATE events/s (at most $CONCURRENCY in flight) against wms-mock receive --events"
 "$work/wms-mock" load --url "http://127.0.0.1:$port/webhook" --duration "$DURATION" \
 	--rate "$RATE" --concurrency "$CONCURRENCY" --json >"$work/load.json" &
 load_pid=$!
 sample_rss "$load_pid" "$work/load.rss" &
+samplers+=($!)
 load_code=0
 wait "$load_pid" || load_code=$?
 
@@ -52,7 +66,7 @@ kill -TERM "$recv_pid"
 recv_code=0
 wait "$recv_pid" || recv_code=$?
 recv_pid=
-sleep 0.2 # let the samplers see their process gone
+stop_samplers # both processes are gone: their last samples are written
 
 ok=$(jq .ok "$work/load.json")
 lines=$(wc -l <"$events")

@@ -58,6 +58,17 @@ const (
 	FailOther    FailureClass = "error"
 )
 
+// FailureClasses returns every failure class, in the order declared above,
+// so that a caller keeping counts per class (a load generator's fixed
+// counters, a report's table) covers each one without listing them itself
+// and falling out of step when one is added.
+func FailureClasses() []FailureClass {
+	return []FailureClass{
+		FailTimeout, FailConnect, FailRefused, FailReset, FailTLS,
+		FailDNS, FailTooLarge, FailProtocol, FailCanceled, FailOther,
+	}
+}
+
 // Request is one HTTP request to the webhook. Header is sent as is, keys
 // unchanged, so HeaderMAC keeps its documented spelling; Content-Type and
 // User-Agent are added when absent.

@@ -3,6 +3,7 @@ package load
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"time"
@@ -20,8 +21,11 @@ var ErrNotRealistic = errors.New("not a realistic scenario")
 // scenario drawn from mix with probability proportional to its weight
 // (every built-in journey alike when mix is empty), expanded afresh when the
 // session starts: every event is encoded and signed with signer, with
-// timestamps from that moment, and a session ID unique to the run's seed
-// and i. The draw and the generated values come from seed and i alone.
+// timestamps from that moment, and a session ID unique to this Source and
+// i. The draw and the generated values come from seed and i alone; the
+// session IDs do not: each Source draws a random nonce for them, so that a
+// second run with the same seed is not taken by the receiver for
+// redeliveries of the first.
 func Journeys(mix []Weighted, signer *emitter.Signer, seed uint64) (Source, error) {
 	if signer == nil {
 		return nil, scenarios.ErrNoSigner
@@ -48,7 +52,7 @@ func Journeys(mix []Weighted, signer *emitter.Signer, seed uint64) (Source, erro
 		}
 	}
 	pick := newPicker(mix)
-	prefix := "load-" + strconv.FormatUint(seed, 36) + "-"
+	nonce := rand.Uint64N(nonceSpace)
 	return SourceFunc(func(i uint64) (Session, error) {
 		r := sessionRand(seed, i)
 		s := chosen[pick.pick(r)]
@@ -56,7 +60,7 @@ func Journeys(mix []Weighted, signer *emitter.Signer, seed uint64) (Source, erro
 			Seed:      r.Uint64(),
 			Start:     time.Now(),
 			Signer:    signer,
-			SessionID: prefix + strconv.FormatUint(i, 10),
+			SessionID: sessionID(nonce, i),
 		})
 		if err != nil {
 			return Session{}, fmt.Errorf("%s: %w", s.Name, err)
@@ -67,6 +71,29 @@ func Journeys(mix []Weighted, signer *emitter.Signer, seed uint64) (Source, erro
 		}
 		return Session{Name: s.Name, Requests: reqs}, nil
 	}), nil
+}
+
+// A session ID is scenarios.SessionIDLen (25) lowercase letters and digits,
+// as WMS's are: nonceDigits base-36 digits of the run's nonce, then the
+// session index in base 36, zero-padded. 13 digits hold any uint64 index,
+// so IDs within a run never collide; 12 digits of nonce (about 2^62) make a
+// collision between runs unlikely.
+const (
+	nonceDigits = scenarios.SessionIDLen - 13
+	nonceSpace  = 4738381338321616896 // 36^12
+)
+
+// sessionID returns the ID of session i of the run with nonce.
+func sessionID(nonce, i uint64) string {
+	var b [scenarios.SessionIDLen]byte
+	for k := range b {
+		b[k] = '0'
+	}
+	n := strconv.AppendUint(nil, nonce, 36)
+	copy(b[nonceDigits-len(n):nonceDigits], n)
+	d := strconv.AppendUint(nil, i, 36)
+	copy(b[len(b)-len(d):], d)
+	return string(b[:])
 }
 
 // realistic checks that s sends what WMS sends and expects 2xx throughout.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/wmsmock/wms-mock/emitter"
@@ -48,6 +49,9 @@ func TestJourneysAreRealSignedSessions(t *testing.T) {
 			}
 			id = env.SessionID
 		}
+		if len(id) != scenarios.SessionIDLen || strings.Trim(id, "abcdefghijklmnopqrstuvwxyz0123456789") != "" {
+			t.Fatalf("session %d has ID %q: want %d lowercase letters and digits, as WMS's", i, id, scenarios.SessionIDLen)
+		}
 		if ids[id] {
 			t.Fatalf("session %d reuses session ID %q", i, id)
 		}
@@ -67,6 +71,11 @@ func TestJourneysAreRealSignedSessions(t *testing.T) {
 		c, _ := other.Session(i)
 		if a.Name != b.Name {
 			t.Fatalf("session %d: %q then %q with the same seed", i, a.Name, b.Name)
+		}
+		// A rerun with the same seed sends new session IDs, or the
+		// receiver would take it for redeliveries.
+		if idA, idB := sessionIDOf(t, a), sessionIDOf(t, b); idA == idB {
+			t.Fatalf("session %d has ID %q in both runs of seed 42", i, idA)
 		}
 		if a.Name != c.Name {
 			differ++
@@ -114,6 +123,30 @@ func TestParseMix(t *testing.T) {
 	for _, bad := range []string{"", ",", "a=0", "a=-1", "a=x", "=3", "a=1,a=2"} {
 		if _, err := ParseMix(bad); !errors.Is(err, ErrBadMix) {
 			t.Errorf("ParseMix(%q) = %v, want ErrBadMix", bad, err)
+		}
+	}
+}
+
+func sessionIDOf(t *testing.T, s Session) string {
+	t.Helper()
+	var env struct {
+		SessionID string `json:"sessionId"`
+	}
+	if err := json.Unmarshal(s.Requests[0].Body, &env); err != nil {
+		t.Fatal(err)
+	}
+	return env.SessionID
+}
+
+func TestSessionIDsAreDistinct(t *testing.T) {
+	seen := map[string]bool{}
+	for _, nonce := range []uint64{0, 1, nonceSpace - 1} {
+		for _, i := range []uint64{0, 1, 35, 36, 1 << 40, ^uint64(0)} {
+			id := sessionID(nonce, i)
+			if len(id) != scenarios.SessionIDLen || seen[id] {
+				t.Fatalf("sessionID(%d, %d) = %q: want %d characters, new", nonce, i, id, scenarios.SessionIDLen)
+			}
+			seen[id] = true
 		}
 	}
 }

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -296,6 +298,64 @@ func TestOpenModelCountsLatencyFromWhenEventWasDue(t *testing.T) {
 		if f.maxIn != 1 {
 			t.Errorf("%d requests in flight at once, want at most the concurrency, 1", f.maxIn)
 		}
+		// Ticks at 40, 50, ..., 90 ms fell due, but the one slot was busy
+		// until 100 ms, after the run's end.
+		if res.Missed != 6 {
+			t.Errorf("missed %d, want 6 (the events due at 40 to 90 ms)", res.Missed)
+		}
+		// Waiting for the slot is in the latency, not in the lag.
+		if res.Lag == nil || res.Lag.Max != 0 {
+			t.Errorf("lag %+v, want reported and zero: the fake clock never oversleeps", res.Lag)
+		}
+	})
+}
+
+func TestOpenModelReportsTheGeneratorsLag(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		// Building a session takes 3 ms: the first event of each session
+		// is sent 3 ms after it fell due, which latency leaves out and lag
+		// reports.
+		src := SourceFunc(func(uint64) (Session, error) {
+			time.Sleep(3 * time.Millisecond)
+			return Session{Requests: make([]emitter.Request, 3)}, nil
+		})
+		f := &fakeSender{latency: time.Millisecond}
+		res, err := Run(t.Context(), Config{Source: src, Sender: f, Rate: 100, Concurrency: 10, Sessions: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Sent != 12 || res.Latency.Max != time.Millisecond {
+			t.Fatalf("sent %d, latency %+v: want 12 events of 1ms", res.Sent, res.Latency)
+		}
+		if res.Lag == nil || res.Lag.Max != 3*time.Millisecond || res.Lag.P99 != 3*time.Millisecond || res.Lag.P50 != 0 {
+			t.Errorf("lag %+v, want p50 0, p99 and max 3ms: a third of the events waited for their session to be built", res.Lag)
+		}
+		var b strings.Builder
+		res.WriteText(&b)
+		if !strings.Contains(b.String(), "lag      p50 0s, p99 3ms, max 3ms") || !strings.Contains(b.String(), "warning: lag p99 3ms exceeds latency p50 1ms") {
+			t.Errorf("summary %q: want the lag and a warning that it exceeds the latency p50", b.String())
+		}
+		out, _ := json.Marshal(res)
+		if !strings.Contains(string(out), `"lag_ms":{"p50":0,"p99":3,"max":3}`) {
+			t.Errorf("JSON %s: want lag_ms", out)
+		}
+	})
+}
+
+func TestOpenModelStartsWorkersAsNeeded(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := &fakeSender{latency: time.Millisecond}
+		most := 0
+		res, err := Run(t.Context(), Config{
+			Source: fixedSource(3), Sender: f, Rate: 100, Concurrency: MaxConcurrency, Sessions: 3,
+			Progress: func(Snapshot) { most = max(most, runtime.NumGoroutine()) }, ProgressEvery: 5 * time.Millisecond,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Sent != 9 || most == 0 || most > 100 {
+			t.Errorf("sent %d with at most %d goroutines: want 9 events sent by a few workers, not %d", res.Sent, most, MaxConcurrency)
+		}
 	})
 }
 
@@ -397,6 +457,10 @@ func TestConfigErrors(t *testing.T) {
 		{Source: src, Sender: snd, Sessions: -1},
 		{Source: src, Sender: snd, Sessions: 1, Concurrency: -2},
 		{Source: src, Sender: snd, Sessions: 1, Rate: -1},
+		{Source: src, Sender: snd, Sessions: 1, Rate: math.NaN()},
+		{Source: src, Sender: snd, Sessions: 1, Rate: 1e-12},
+		{Source: src, Sender: snd, Sessions: 1, Rate: math.Inf(1)},
+		{Source: src, Sender: snd, Sessions: 1, Concurrency: MaxConcurrency + 1},
 		{Source: src, Sender: snd, Duration: -time.Second},
 	} {
 		if _, err := Run(context.Background(), c); !errors.Is(err, ErrBadConfig) {
@@ -423,8 +487,69 @@ func TestResultText(t *testing.T) {
 			t.Errorf("summary %q does not say %q", b.String(), want)
 		}
 	}
+	res.Missed = 4
+	b.Reset()
+	res.WriteText(&b)
+	if !strings.Contains(b.String(), "missed 4") || !strings.Contains(b.String(), "4 events fell due but were not sent") {
+		t.Errorf("summary %q does not report the 4 missed events", b.String())
+	}
 	snap := Snapshot{Elapsed: 2 * time.Second, Sent: 100, OK: 99, Failed: 1, Rate: 50, P99: 7 * time.Millisecond}
 	if got := snap.String(); !strings.Contains(got, "sent 100  ok 99  failed 1  50/s  p99 7ms") || strings.Contains(got, "\n") {
 		t.Errorf("progress line %q", got)
+	}
+}
+
+// statusSender answers each request with the next of outcomes, in turn.
+type statusSender struct {
+	mu       sync.Mutex
+	outcomes []emitter.Attempt
+	next     int
+}
+
+func (f *statusSender) Send(context.Context, emitter.Request) emitter.Outcome {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	a := f.outcomes[f.next%len(f.outcomes)]
+	f.next++
+	return emitter.Outcome{Attempt: a}
+}
+
+func TestStatusAndFailureCountsAddUpToSent(t *testing.T) {
+	outcomes := []emitter.Attempt{{Status: 200}, {Status: 503}, {Status: 600}, {Status: 799}, {Status: 999}, {Status: 0}, {Class: "something-new"}}
+	for _, c := range emitter.FailureClasses() {
+		outcomes = append(outcomes, emitter.Attempt{Class: c})
+	}
+	f := &statusSender{outcomes: outcomes}
+	n := len(outcomes)
+	res, err := Run(context.Background(), Config{Source: fixedSource(n), Sender: f, Concurrency: 1, Sessions: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var counted uint64
+	for _, v := range res.Status {
+		counted += v
+	}
+	for _, v := range res.Failures {
+		counted += v
+	}
+	if res.Sent != uint64(3*n) || counted != res.Sent {
+		t.Errorf("sent %d, status %v and failures %v add up to %d: want every delivery counted once", res.Sent, res.Status, res.Failures, counted)
+	}
+	for _, code := range []int{200, 503, 600, 799, 999} {
+		if res.Status[code] != 3 {
+			t.Errorf("status %d counted %d times, want 3: %v", code, res.Status[code], res.Status)
+		}
+	}
+	if res.OK != 3 {
+		t.Errorf("ok %d, want 3 (the 200s only)", res.OK)
+	}
+	for _, c := range emitter.FailureClasses() {
+		want := uint64(3)
+		if c == emitter.FailOther {
+			want = 9 // and status 0 with no class, and the unknown class
+		}
+		if res.Failures[c] != want {
+			t.Errorf("class %q counted %d times, want %d: %v", c, res.Failures[c], want, res.Failures)
+		}
 	}
 }

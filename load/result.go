@@ -19,26 +19,45 @@ import (
 // --json` prints.
 type Result struct {
 	// Model is "closed" or "open".
-	Model       string  `json:"model"`
-	Concurrency int     `json:"concurrency"`
-	Rate        float64 `json:"rate,omitempty"`
+	Model string `json:"model"`
+	// Concurrency is the run's Config.Concurrency: sessions in flight in
+	// the closed model, the most requests in flight in the open one.
+	Concurrency int `json:"concurrency"`
+	// Rate is the open model's events per second, 0 in the closed model.
+	Rate float64 `json:"rate,omitempty"`
 	// Sent counts deliveries that were attempted and came to an outcome;
 	// OK those answered 2xx, Failed the rest.
 	Sent   uint64 `json:"sent"`
 	OK     uint64 `json:"ok"`
 	Failed uint64 `json:"failed"`
-	// Duration runs from the first event to the last answer.
+	// Missed counts, in the open model, events that fell due but were not
+	// sent by the end of the run: the receiver answered too slowly for the
+	// rate at the concurrency given, or the generator fell behind its
+	// schedule. Always 0 in the closed model.
+	Missed uint64 `json:"missed"`
+	// Duration runs from the start of the run to the last answer awaited.
 	Duration time.Duration `json:"-"`
 	// DurationS is Duration in seconds, for JSON readers.
 	DurationS float64 `json:"duration_s"`
 	// RPS is Sent per second of Duration.
-	RPS     float64 `json:"rps"`
+	RPS float64 `json:"rps"`
+	// Latency is the percentiles of each delivery's latency: from sending
+	// the request to its answer in the closed model; in the open model
+	// from when the event was due, less the generator's own lag (see Lag).
 	Latency Latency `json:"latency_ms"`
+	// Lag, in the open model only, is what the open model's latency leaves
+	// out of each event: how late the generator itself started sending it
+	// (its timer's oversleep, waking a worker, building a session), not
+	// counting time spent waiting for a free worker, which is the
+	// receiver's doing and in Latency. A lag p99 above the latency p50
+	// means the generator, not the receiver, shaped the figures.
+	Lag *Lag `json:"lag_ms,omitempty"`
 	// Status counts answers by HTTP status.
 	Status map[int]uint64 `json:"status"`
 	// Failures counts deliveries that got no usable answer, by class.
 	Failures map[emitter.FailureClass]uint64 `json:"failures"`
-	Sessions Sessions                        `json:"sessions"`
+	// Sessions counts the sessions started and completed.
+	Sessions Sessions `json:"sessions"`
 	// Journeys counts started sessions by journey name.
 	Journeys map[string]uint64 `json:"journeys,omitempty"`
 	// Interrupted is set when the run was canceled before its end.
@@ -58,9 +77,11 @@ type Latency struct {
 	P50, P90, P99, P999, Max time.Duration
 }
 
+// ms is d in milliseconds, to the microsecond.
+func ms(d time.Duration) float64 { return math.Round(float64(d)/1e3) / 1e3 }
+
 // MarshalJSON writes each percentile in milliseconds, to the microsecond.
 func (l Latency) MarshalJSON() ([]byte, error) {
-	ms := func(d time.Duration) float64 { return math.Round(float64(d)/1e3) / 1e3 }
 	return json.Marshal(struct {
 		P50  float64 `json:"p50"`
 		P90  float64 `json:"p90"`
@@ -68,6 +89,21 @@ func (l Latency) MarshalJSON() ([]byte, error) {
 		P999 float64 `json:"p99.9"`
 		Max  float64 `json:"max"`
 	}{ms(l.P50), ms(l.P90), ms(l.P99), ms(l.P999), ms(l.Max)})
+}
+
+// Lag holds percentiles of the open model's per-event lag (see
+// Result.Lag). In JSON each is a number of milliseconds.
+type Lag struct {
+	P50, P99, Max time.Duration
+}
+
+// MarshalJSON writes each percentile in milliseconds, to the microsecond.
+func (l Lag) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		P50 float64 `json:"p50"`
+		P99 float64 `json:"p99"`
+		Max float64 `json:"max"`
+	}{ms(l.P50), ms(l.P99), ms(l.Max)})
 }
 
 // WriteText writes the result for a person to read.
@@ -81,9 +117,22 @@ func (res *Result) WriteText(w io.Writer) error {
 	if res.Interrupted {
 		b.WriteString(", interrupted")
 	}
-	fmt.Fprintf(&b, "\n  events   sent %d, ok %d, failed %d, %.1f/s\n", res.Sent, res.OK, res.Failed, res.RPS)
+	fmt.Fprintf(&b, "\n  events   sent %d, ok %d, failed %d, %.1f/s", res.Sent, res.OK, res.Failed, res.RPS)
+	if res.Model == "open" {
+		fmt.Fprintf(&b, ", missed %d", res.Missed)
+	}
+	b.WriteByte('\n')
 	l := res.Latency
 	fmt.Fprintf(&b, "  latency  p50 %s, p90 %s, p99 %s, p99.9 %s, max %s\n", roundDur(l.P50), roundDur(l.P90), roundDur(l.P99), roundDur(l.P999), roundDur(l.Max))
+	if g := res.Lag; g != nil {
+		fmt.Fprintf(&b, "  lag      p50 %s, p99 %s, max %s (the generator's own delay, left out of latency)\n", roundDur(g.P50), roundDur(g.P99), roundDur(g.Max))
+		if g.P99 > l.P50 {
+			fmt.Fprintf(&b, "  warning: lag p99 %s exceeds latency p50 %s: the generator's own delay is not small next to the receiver's latency; trust the latency figures less\n", roundDur(g.P99), roundDur(l.P50))
+		}
+	}
+	if res.Missed > 0 {
+		fmt.Fprintf(&b, "  missed   %d events fell due but were not sent by the end: the receiver was too slow for --rate at this --concurrency, or the generator fell behind\n", res.Missed)
+	}
 	if len(res.Status) > 0 {
 		codes := make([]int, 0, len(res.Status))
 		for c := range res.Status {
@@ -146,12 +195,14 @@ func roundDur(d time.Duration) time.Duration {
 
 // Snapshot is the state of a run in progress, for a progress line.
 type Snapshot struct {
-	Elapsed      time.Duration
-	Sent, OK     uint64
-	Failed       uint64
-	Rate         float64 // events answered per second so far
-	P99          time.Duration
-	SessionsDone uint64
+	// Elapsed is the time since the run started.
+	Elapsed time.Duration
+	// Sent, OK and Failed count deliveries so far, as in Result.
+	Sent, OK, Failed uint64
+	// Rate is deliveries answered per second so far.
+	Rate float64
+	// P99 is the 99th percentile latency so far.
+	P99 time.Duration
 }
 
 // String formats the snapshot as one progress line.
@@ -160,22 +211,21 @@ func (s Snapshot) String() string {
 		s.Elapsed.Seconds(), s.Sent, s.OK, s.Failed, s.Rate, roundDur(s.P99))
 }
 
-// failureClasses are the classes recorded in fixed counters; any other
-// counts as emitter.FailOther.
-var failureClasses = [...]emitter.FailureClass{
-	emitter.FailTimeout, emitter.FailRefused, emitter.FailReset, emitter.FailTLS,
-	emitter.FailDNS, emitter.FailTooLarge, emitter.FailProtocol, emitter.FailCanceled,
-	emitter.FailOther,
-}
-
 // recorder gathers a run's figures with atomic counters only, since every
 // worker records on its hot path.
 type recorder struct {
-	hist      Histogram
-	sent, ok  atomic.Uint64
-	status    [600]atomic.Uint64
-	classes   [len(failureClasses)]atomic.Uint64
-	completed atomic.Uint64
+	hist Histogram
+	// lag is the open model's per-event lag (Result.Lag).
+	lag      Histogram
+	sent, ok atomic.Uint64
+	// status counts answers by status: net/http accepts 100 to 999.
+	status [1000]atomic.Uint64
+	// classes counts failures by class, in the order of classNames; a
+	// class not in it counts as emitter.FailOther.
+	classNames []emitter.FailureClass
+	classes    []atomic.Uint64
+	completed  atomic.Uint64
+	missed     atomic.Uint64
 
 	// journeys is touched once per session, not per event.
 	mu       sync.Mutex
@@ -183,7 +233,10 @@ type recorder struct {
 	begun    uint64
 }
 
-func newRecorder() *recorder { return &recorder{journeys: map[string]uint64{}} }
+func newRecorder() *recorder {
+	names := emitter.FailureClasses()
+	return &recorder{journeys: map[string]uint64{}, classNames: names, classes: make([]atomic.Uint64, len(names))}
+}
 
 func (r *recorder) started(name string) {
 	r.mu.Lock()
@@ -200,21 +253,25 @@ func (r *recorder) record(a emitter.Attempt, latency time.Duration) {
 	if a.OK() {
 		r.ok.Add(1)
 	}
-	if a.Class != "" {
-		i := slices.Index(failureClasses[:], a.Class)
-		if i < 0 {
-			i = len(failureClasses) - 1
-		}
-		r.classes[i].Add(1)
+	if a.Class == "" && a.Status > 0 && a.Status < len(r.status) {
+		r.status[a.Status].Add(1)
 		return
 	}
-	if a.Status > 0 && a.Status < len(r.status) {
-		r.status[a.Status].Add(1)
+	// No answer, or a status no HTTP client passes on: a failure, so that
+	// status and failure counts always add up to Sent.
+	class := a.Class
+	if class == "" {
+		class = emitter.FailOther
 	}
+	i := slices.Index(r.classNames, class)
+	if i < 0 {
+		i = slices.Index(r.classNames, emitter.FailOther)
+	}
+	r.classes[i].Add(1)
 }
 
 func (r *recorder) snapshot(elapsed time.Duration) Snapshot {
-	s := Snapshot{Elapsed: elapsed, Sent: r.sent.Load(), OK: r.ok.Load(), SessionsDone: r.completed.Load()}
+	s := Snapshot{Elapsed: elapsed, Sent: r.sent.Load(), OK: r.ok.Load()}
 	s.Failed = s.Sent - min(s.OK, s.Sent)
 	if elapsed > 0 {
 		s.Rate = float64(s.Sent) / elapsed.Seconds()
@@ -238,12 +295,13 @@ func (r *recorder) result(elapsed time.Duration) *Result {
 	}
 	q := r.hist.Quantiles(0.5, 0.9, 0.99, 0.999)
 	res.Latency = Latency{P50: q[0], P90: q[1], P99: q[2], P999: q[3], Max: r.hist.Max()}
+	res.Missed = r.missed.Load()
 	for code := range r.status {
 		if n := r.status[code].Load(); n > 0 {
 			res.Status[code] = n
 		}
 	}
-	for i, c := range failureClasses {
+	for i, c := range r.classNames {
 		if n := r.classes[i].Load(); n > 0 {
 			res.Failures[c] = n
 		}

@@ -25,7 +25,8 @@ type Session struct {
 // index 0, 1, 2, ... from many goroutines at once, when the session starts,
 // so a Source holds only what it needs to build one: memory stays bounded
 // however many sessions a run has. A Source should derive everything from
-// the index and its own seed, so that a run can be repeated.
+// the index and its own seed, so that a run can be repeated, except what
+// must differ between runs, such as session IDs.
 type Source interface {
 	Session(i uint64) (Session, error)
 }

@@ -25,34 +25,43 @@ afresh, and a session's events go out one at a time, in order.
 
 By default --concurrency sessions are in flight at once, each sending its
 next event as soon as the previous one is answered (closed model): this
-finds the receiver's capacity. --rate R sends R events per second whatever
-the receiver does (open model, as vegeta does), and counts each event's
-latency from the moment it was due, so a slow receiver cannot hide its
-latency (no coordinated omission); --concurrency then bounds the requests
-in flight.
+finds the receiver's capacity, and latency runs from sending an event to
+its answer. --rate R sends R events per second whatever the receiver does
+(open model, as vegeta does); --concurrency then bounds the requests in
+flight. There an event's latency also counts the time it waited for a free
+slot, so a slow receiver cannot hide its latency (no coordinated
+omission), but not the generator's own delay between the event falling
+due and its sending (timer oversleep, waking a worker, building a
+session): that is reported apart as the lag (p50, p99, max), with a
+warning when its p99 exceeds the latency p50, and events that fell due but
+were never sent are reported as missed. With a receiver that answers
+faster than 1/R, sessions in the open model run mostly one after another
+(few open at once).
 
 The run stops after --sessions sessions or --duration, whichever is given
 (default --duration 10s). A live progress line is shown on a terminal.
 Before the run, one GET checks that the URL answers at all (any status
 will do; a receiver answers it 405 and stores nothing). Exit 0 when every
-delivery got a 2xx, 1 when any did not, 2 on bad usage or an unreachable
-URL.
+delivery got a 2xx, 1 when any did not or the run was interrupted, 2 on
+bad usage or an unreachable URL.
 
   wms-mock load --url http://127.0.0.1:8080/webhook --sessions 1000 --concurrency 50
   wms-mock load --url $URL --rate 500 --duration 1m --json
   wms-mock load --url $URL --mix happy-path=8,camera-permission-denied=1,low-snr=1
 
---json prints one object: sent, ok, failed, duration_s, rps (deliveries per
-second), latency_ms {p50, p90, p99, "p99.9", max}, status {code: count},
-failures {class: count}, sessions {started, completed}, journeys, seed.`, std)
+--json prints one object: model, concurrency, rate, sent, ok, failed,
+missed, duration_s, rps (deliveries per second), latency_ms {p50, p90,
+p99, "p99.9", max}, lag_ms {p50, p99, max} (open model only), status
+{code: count}, failures {class: count}, sessions {started, completed},
+journeys, seed.`, std)
 	target := addTargetFlags(fs)
 	secret := addSecretFlags(fs)
 	sessions := fs.Int("sessions", 0, "run `N` sessions, then stop")
 	duration := fs.Duration("duration", 0, "run for `D`, then stop (default 10s unless --sessions is given)")
-	concurrency := fs.Int("concurrency", load.DefaultConcurrency, "sessions in flight (closed model), or the most requests in flight with --rate")
-	rate := fs.Float64("rate", 0, "open model: send `R` events per second whatever the receiver does")
+	concurrency := fs.Int("concurrency", load.DefaultConcurrency, "sessions in flight (closed model), or the most requests in flight with --rate (at most 100000)")
+	rate := fs.Float64("rate", 0, "open model: send `R` events per second whatever the receiver does (0.001 to 1e6; 0 is the closed model)")
 	mixFlag := fs.String("mix", "", "draw sessions from the scenarios of `NAME=WEIGHT,...` (built-in names or YAML files; default every built-in journey alike)")
-	seed := fs.Uint64("seed", 0, "seed of the journeys drawn and their generated values (default random; the summary shows it)")
+	seed := fs.Uint64("seed", 0, "seed of the journeys drawn and their generated values, not of the session IDs, which are new each run (default random; the summary shows it)")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of the text summary")
 	if code, done := parse(fs, args, std); done {
 		return code
@@ -72,10 +81,10 @@ failures {class: count}, sessions {started, completed}, journeys, seed.`, std)
 		return usageError(std, "load", "--sessions must be 1 or more, got %d", *sessions)
 	case given["duration"] && *duration <= 0:
 		return usageError(std, "load", "--duration must be positive, got %v", *duration)
-	case *concurrency <= 0:
-		return usageError(std, "load", "--concurrency must be 1 or more, got %d", *concurrency)
-	case *rate < 0 || *rate > 1e6:
-		return usageError(std, "load", "--rate must be between 0 and 1e6 events per second, got %g", *rate)
+	case *concurrency <= 0 || *concurrency > load.MaxConcurrency:
+		return usageError(std, "load", "--concurrency must be from 1 to %d, got %d", load.MaxConcurrency, *concurrency)
+	case *rate != 0 && !(*rate >= 0.001 && *rate <= 1e6):
+		return usageError(std, "load", "--rate must be from 0.001 to 1e6 events per second (or 0 for the closed model), got %g", *rate)
 	case !given["sessions"] && !given["duration"]:
 		*duration = 10 * time.Second
 	}

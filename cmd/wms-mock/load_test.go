@@ -65,6 +65,8 @@ type loadJSON struct {
 	DurationS float64            `json:"duration_s"`
 	RPS       float64            `json:"rps"`
 	Latency   map[string]float64 `json:"latency_ms"`
+	Lag       map[string]float64 `json:"lag_ms"`
+	Missed    *uint64            `json:"missed"`
 	Status    map[string]uint64  `json:"status"`
 	Sessions  struct {
 		Started, Completed uint64
@@ -121,6 +123,18 @@ func TestLoadSendsOrderedSignedSessions(t *testing.T) {
 					t.Errorf("latency_ms has no %q: %v", k, out.Latency)
 				}
 			}
+			if tc.model == "open" {
+				for _, k := range []string{"p50", "p99", "max"} {
+					if _, ok := out.Lag[k]; !ok {
+						t.Errorf("lag_ms has no %q: %v", k, out.Lag)
+					}
+				}
+			} else if out.Lag != nil {
+				t.Errorf("closed model reports lag_ms %v: want none", out.Lag)
+			}
+			if out.Missed == nil || *out.Missed != 0 {
+				t.Errorf("missed %v, want 0 reported", out.Missed)
+			}
 			if out.Model != tc.model || out.Seed != 7 || out.DurationS <= 0 || out.RPS <= 0 || len(out.Journeys) == 0 {
 				t.Errorf("model %q, seed %d, duration_s %v, rps %v, journeys %v", out.Model, out.Seed, out.DurationS, out.RPS, out.Journeys)
 			}
@@ -163,6 +177,10 @@ func TestLoadUsageAndSetupErrors(t *testing.T) {
 		{"unreachable", env, []string{"--url", closed, "--sessions", "1"}, "cannot reach"},
 		{"sessions and duration", env, []string{"--url", url, "--sessions", "1", "--duration", "1s"}, "not both"},
 		{"zero concurrency", env, []string{"--url", url, "--sessions", "1", "--concurrency", "0"}, "--concurrency"},
+		{"too much concurrency", env, []string{"--url", url, "--sessions", "1", "--concurrency", "100001"}, "--concurrency"},
+		{"NaN rate", env, []string{"--url", url, "--sessions", "1", "--rate", "NaN"}, "--rate"},
+		{"tiny rate", env, []string{"--url", url, "--sessions", "1", "--rate", "1e-12"}, "--rate"},
+		{"negative rate", env, []string{"--url", url, "--sessions", "1", "--rate", "-5"}, "--rate"},
 		{"bad mix weight", env, []string{"--url", url, "--sessions", "1", "--mix", "happy-path=x"}, "weight"},
 		{"unknown scenario", env, []string{"--url", url, "--sessions", "1", "--mix", "happy-pth=2"}, "happy-path"},
 		{"edge scenario", env, []string{"--url", url, "--sessions", "1", "--mix", "edge-wrong-secret"}, "fault-free"},
@@ -191,7 +209,7 @@ func TestLoadHelp(t *testing.T) {
 	if res.code != exitOK {
 		t.Fatalf("exit %d", res.code)
 	}
-	for _, want := range []string{"wms-mock load --url", "--rate", "--mix", "--sessions", "p99.9", "coordinated", "Exit 0"} {
+	for _, want := range []string{"wms-mock load --url", "--rate", "--mix", "--sessions", "p99.9", "coordinated", "Exit 0", "lag", "missed", "interrupted", "not of the session IDs", "one after another"} {
 		if !strings.Contains(res.stdout, want) {
 			t.Errorf("help does not mention %q", want)
 		}
