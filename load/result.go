@@ -1,6 +1,7 @@
 package load
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -133,52 +134,27 @@ func (res *Result) WriteText(w io.Writer) error {
 	if res.Missed > 0 {
 		fmt.Fprintf(&b, "  missed   %d events fell due but were not sent by the end: the receiver was too slow for --rate at this --concurrency, or the generator fell behind\n", res.Missed)
 	}
-	if len(res.Status) > 0 {
-		codes := make([]int, 0, len(res.Status))
-		for c := range res.Status {
-			codes = append(codes, c)
-		}
-		slices.Sort(codes)
-		b.WriteString("  status  ")
-		for i, c := range codes {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			fmt.Fprintf(&b, " %d: %d", c, res.Status[c])
-		}
-		b.WriteByte('\n')
-	}
-	if len(res.Failures) > 0 {
-		b.WriteString("  failures")
-		for i, c := range sortedKeys(res.Failures) {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			fmt.Fprintf(&b, " %s: %d", c, res.Failures[c])
-		}
-		b.WriteByte('\n')
-	}
-	if len(res.Journeys) > 0 {
-		b.WriteString("  journeys")
-		for i, name := range sortedKeys(res.Journeys) {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			fmt.Fprintf(&b, " %s: %d", name, res.Journeys[name])
-		}
-		b.WriteByte('\n')
-	}
+	writeCounts(&b, "  status  ", res.Status)
+	writeCounts(&b, "  failures", res.Failures)
+	writeCounts(&b, "  journeys", res.Journeys)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
-func sortedKeys[K ~string, V any](m map[K]V) []K {
-	keys := make([]K, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+// writeCounts writes one summary line, "label key: n, key: n", keys in
+// order; nothing when m is empty.
+func writeCounts[K cmp.Ordered](b *strings.Builder, label string, m map[K]uint64) {
+	if len(m) == 0 {
+		return
 	}
-	slices.Sort(keys)
-	return keys
+	b.WriteString(label)
+	for i, k := range slices.Sorted(maps.Keys(m)) {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(b, " %v: %d", k, m[k])
+	}
+	b.WriteByte('\n')
 }
 
 // roundDur rounds d to three significant digits or so, for reading.
