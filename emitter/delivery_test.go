@@ -20,7 +20,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wmsmock/wms-mock/internal/hostile"
+	"github.com/wmsmock/wms-mock/internal/testnet"
 )
 
 func testSigner(t testing.TB) *Signer {
@@ -423,7 +423,7 @@ func BenchmarkDeliveryLoop(b *testing.B) {
 }
 
 func TestConnectTimeoutIsItsOwnClass(t *testing.T) {
-	url := hostile.SilentHostURL(t)
+	url := testnet.SilentHostURL(t)
 	out := newTestClient(t, url, WithTimeout(300*time.Millisecond)).Send(context.Background(), SignedRequest(testSigner(t), []byte(`{}`)))
 	if out.Class != FailConnect || !strings.Contains(out.Message, "no connection") {
 		t.Errorf("outcome %+v, want class %q", out, FailConnect)

@@ -12,12 +12,12 @@ import (
 	"github.com/wmsmock/wms-mock/scenarios"
 )
 
-// ErrNotRealistic is wrapped by Journeys for a scenario with delivery
+// ErrNotRealistic is wrapped by MixSource for a scenario with delivery
 // faults or a non-2xx expectation: load measures how a receiver answers
 // realistic traffic, and counts every non-2xx answer as a failure.
 var ErrNotRealistic = errors.New("not a realistic scenario")
 
-// Journeys returns the Source of `wms-mock load`. Session i follows a
+// MixSource returns the Source of `wms-mock load`. Session i follows a
 // scenario drawn from mix with probability proportional to its weight
 // (every built-in journey alike when mix is empty), expanded afresh when the
 // session starts: every event is encoded and signed with signer, with
@@ -26,7 +26,7 @@ var ErrNotRealistic = errors.New("not a realistic scenario")
 // session IDs do not: each Source draws a random nonce for them, so that a
 // second run with the same seed is not taken by the receiver for
 // redeliveries of the first.
-func Journeys(mix []Weighted, signer *emitter.Signer, seed uint64) (Source, error) {
+func MixSource(mix []Weighted, signer *emitter.Signer, seed uint64) (Source, error) {
 	if signer == nil {
 		return nil, scenarios.ErrNoSigner
 	}
@@ -53,7 +53,7 @@ func Journeys(mix []Weighted, signer *emitter.Signer, seed uint64) (Source, erro
 	}
 	pick := newPicker(mix)
 	nonce := rand.Uint64N(nonceSpace)
-	return SourceFunc(func(i uint64) (Session, error) {
+	return SourceFunc(func(i uint64) (Script, error) {
 		r := sessionRand(seed, i)
 		s := chosen[pick.pick(r)]
 		ds, err := s.Expand(scenarios.ExpandOptions{
@@ -63,13 +63,13 @@ func Journeys(mix []Weighted, signer *emitter.Signer, seed uint64) (Source, erro
 			SessionID: sessionID(nonce, i),
 		})
 		if err != nil {
-			return Session{}, fmt.Errorf("%s: %w", s.Name, err)
+			return Script{}, fmt.Errorf("%s: %w", s.Name, err)
 		}
 		reqs := make([]emitter.Request, len(ds))
 		for k := range ds {
 			reqs[k] = ds[k].Request
 		}
-		return Session{Name: s.Name, Requests: reqs}, nil
+		return Script{Name: s.Name, Requests: reqs}, nil
 	}), nil
 }
 

@@ -13,7 +13,7 @@ import (
 
 func TestJourneysAreRealSignedSessions(t *testing.T) {
 	signer := testSigner(t)
-	src, err := Journeys(nil, signer, 42)
+	src, err := MixSource(nil, signer, 42)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,7 +24,7 @@ func TestJourneysAreRealSignedSessions(t *testing.T) {
 	seen := map[string]bool{}
 	ids := map[string]bool{}
 	for i := range uint64(300) {
-		s, err := src.Session(i)
+		s, err := src.Script(i)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -62,13 +62,13 @@ func TestJourneysAreRealSignedSessions(t *testing.T) {
 	}
 
 	// The same seed draws the same journeys; another seed draws others.
-	again, _ := Journeys(nil, signer, 42)
-	other, _ := Journeys(nil, signer, 43)
+	again, _ := MixSource(nil, signer, 42)
+	other, _ := MixSource(nil, signer, 43)
 	differ := 0
 	for i := range uint64(50) {
-		a, _ := src.Session(i)
-		b, _ := again.Session(i)
-		c, _ := other.Session(i)
+		a, _ := src.Script(i)
+		b, _ := again.Script(i)
+		c, _ := other.Script(i)
 		if a.Name != b.Name {
 			t.Fatalf("session %d: %q then %q with the same seed", i, a.Name, b.Name)
 		}
@@ -87,13 +87,13 @@ func TestJourneysAreRealSignedSessions(t *testing.T) {
 }
 
 func TestJourneysFollowTheMixWeights(t *testing.T) {
-	src, err := Journeys([]Weighted{{"happy-path", 3}, {"low-snr", 1}}, testSigner(t), 1)
+	src, err := MixSource([]Weighted{{"happy-path", 3}, {"low-snr", 1}}, testSigner(t), 1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	counts := map[string]int{}
 	for i := range uint64(2000) {
-		s, err := src.Session(i)
+		s, err := src.Script(i)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -105,11 +105,11 @@ func TestJourneysFollowTheMixWeights(t *testing.T) {
 }
 
 func TestJourneysRefuseEdgeCases(t *testing.T) {
-	_, err := Journeys([]Weighted{{"happy-path", 1}, {"edge-duplicate", 1}}, testSigner(t), 1)
+	_, err := MixSource([]Weighted{{"happy-path", 1}, {"edge-duplicate", 1}}, testSigner(t), 1)
 	if !errors.Is(err, ErrNotRealistic) {
 		t.Errorf("a mix with edge-duplicate: %v, want ErrNotRealistic", err)
 	}
-	if _, err := Journeys([]Weighted{{"no-such-journey", 1}}, testSigner(t), 1); !errors.Is(err, scenarios.ErrUnknownScenario) {
+	if _, err := MixSource([]Weighted{{"no-such-journey", 1}}, testSigner(t), 1); !errors.Is(err, scenarios.ErrUnknownScenario) {
 		t.Errorf("an unknown name: %v, want ErrUnknownScenario", err)
 	}
 }
@@ -127,7 +127,7 @@ func TestParseMix(t *testing.T) {
 	}
 }
 
-func sessionIDOf(t *testing.T, s Session) string {
+func sessionIDOf(t *testing.T, s Script) string {
 	t.Helper()
 	var env struct {
 		SessionID string `json:"sessionId"`

@@ -193,10 +193,10 @@ func (r *runner) progress(start time.Time, done <-chan struct{}) {
 }
 
 // session builds session i.
-func (r *runner) session(i uint64) (Session, error) {
-	s, err := r.cfg.Source.Session(i)
+func (r *runner) session(i uint64) (Script, error) {
+	s, err := r.cfg.Source.Script(i)
 	if err != nil {
-		return Session{}, fmt.Errorf("session %d: %w", i, err)
+		return Script{}, fmt.Errorf("session %d: %w", i, err)
 	}
 	r.rec.started(s.Name)
 	return s, nil

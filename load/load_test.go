@@ -39,7 +39,7 @@ func sessionLen(i uint64) int { return 4 + int(i%5) }
 // testSource builds real sessions with the emitter: a measurement with
 // sessionLen(i)-3 intermediate results, each event encoded and signed.
 func testSource(signer *emitter.Signer) Source {
-	return SourceFunc(func(i uint64) (Session, error) {
+	return SourceFunc(func(i uint64) (Script, error) {
 		id := "s-" + string(rune('a'+i%26)) + "-" + itoa(i)
 		sess := emitter.NewSession(id, i)
 		events := []string{"WMS_LOADED", emitter.EventMeasurementCreated}
@@ -52,15 +52,15 @@ func testSource(signer *emitter.Signer) Source {
 		for k, name := range events {
 			env, err := sess.Next(emitter.Emit{Event: name, Time: now.Add(time.Duration(k) * 5 * time.Second)})
 			if err != nil {
-				return Session{}, err
+				return Script{}, err
 			}
 			body, err := env.AppendJSON(nil)
 			if err != nil {
-				return Session{}, err
+				return Script{}, err
 			}
 			reqs = append(reqs, emitter.SignedRequest(signer, body))
 		}
-		return Session{Name: "test-journey", Requests: reqs}, nil
+		return Script{Name: "test-journey", Requests: reqs}, nil
 	})
 }
 
@@ -240,7 +240,7 @@ func (f *fakeSender) Send(ctx context.Context, _ emitter.Request) emitter.Outcom
 // fixedSource makes sessions of n unsigned requests: the schedule tests
 // need no bytes.
 func fixedSource(n int) Source {
-	return SourceFunc(func(uint64) (Session, error) { return Session{Requests: make([]emitter.Request, n)}, nil })
+	return SourceFunc(func(uint64) (Script, error) { return Script{Requests: make([]emitter.Request, n)}, nil })
 }
 
 func TestOpenModelSendsEachEventWhenDue(t *testing.T) {
@@ -315,9 +315,9 @@ func TestOpenModelReportsTheGeneratorsLag(t *testing.T) {
 		// Building a session takes 3 ms: the first event of each session
 		// is sent 3 ms after it fell due, which latency leaves out and lag
 		// reports.
-		src := SourceFunc(func(uint64) (Session, error) {
+		src := SourceFunc(func(uint64) (Script, error) {
 			time.Sleep(3 * time.Millisecond)
-			return Session{Requests: make([]emitter.Request, 3)}, nil
+			return Script{Requests: make([]emitter.Request, 3)}, nil
 		})
 		f := &fakeSender{latency: time.Millisecond}
 		res, err := Run(t.Context(), Config{Source: src, Sender: f, Rate: 100, Concurrency: 10, Sessions: 4})
@@ -430,12 +430,12 @@ func TestSourceErrorEndsTheRun(t *testing.T) {
 	for _, rate := range []float64{0, 1000} {
 		synctest.Test(t, func(t *testing.T) {
 			var calls atomic.Int64
-			src := SourceFunc(func(i uint64) (Session, error) {
+			src := SourceFunc(func(i uint64) (Script, error) {
 				calls.Add(1)
 				if i == 3 {
-					return Session{}, boom
+					return Script{}, boom
 				}
-				return Session{Requests: make([]emitter.Request, 2)}, nil
+				return Script{Requests: make([]emitter.Request, 2)}, nil
 			})
 			res, err := Run(t.Context(), Config{Source: src, Sender: &fakeSender{latency: time.Millisecond}, Rate: rate, Concurrency: 2, Sessions: 1000})
 			if !errors.Is(err, boom) || res == nil {

@@ -10,9 +10,9 @@ import (
 	"github.com/wmsmock/wms-mock/emitter"
 )
 
-// Session is one WMS session: its requests, signed, in the order they must
-// arrive.
-type Session struct {
+// Script is what one WMS session sends: its requests, signed, in the order
+// they must arrive.
+type Script struct {
 	// Name names the journey the session follows, for the per-journey
 	// counts of the result.
 	Name string
@@ -21,21 +21,21 @@ type Session struct {
 	Requests []emitter.Request
 }
 
-// Source makes the sessions of a run. Session is called once for each
+// Source makes the sessions of a run. Script is called once for each
 // index 0, 1, 2, ... from many goroutines at once, when the session starts,
 // so a Source holds only what it needs to build one: memory stays bounded
 // however many sessions a run has. A Source should derive everything from
 // the index and its own seed, so that a run can be repeated, except what
 // must differ between runs, such as session IDs.
 type Source interface {
-	Session(i uint64) (Session, error)
+	Script(i uint64) (Script, error)
 }
 
 // SourceFunc adapts a function to Source.
-type SourceFunc func(i uint64) (Session, error)
+type SourceFunc func(i uint64) (Script, error)
 
-// Session calls f.
-func (f SourceFunc) Session(i uint64) (Session, error) { return f(i) }
+// Script calls f.
+func (f SourceFunc) Script(i uint64) (Script, error) { return f(i) }
 
 // ErrBadMix is wrapped by ParseMix for a mix it cannot read.
 var ErrBadMix = errors.New("bad mix")

@@ -109,7 +109,7 @@ journeys, seed.`, std)
 		return setupError(std, "load", err)
 	}
 	defer client.Close()
-	src, err := load.Journeys(mix, signer, *seed)
+	src, err := load.MixSource(mix, signer, *seed)
 	if err != nil {
 		return setupError(std, "load", err)
 	}

@@ -15,7 +15,7 @@ import (
 	"testing"
 
 	"github.com/wmsmock/wms-mock/emitter"
-	"github.com/wmsmock/wms-mock/internal/hostile"
+	"github.com/wmsmock/wms-mock/internal/testnet"
 	"github.com/wmsmock/wms-mock/scenarios"
 )
 
@@ -215,7 +215,7 @@ func TestRunUnreachable(t *testing.T) {
 // counts as unreachable: the run stops after the first delivery instead of
 // waiting out --timeout for every one of them.
 func TestRunConnectTimeout(t *testing.T) {
-	url := hostile.SilentHostURL(t)
+	url := testnet.SilentHostURL(t)
 	r := runBinary(t, []string{"WMS_MAC_SECRET=x"}, "", "run", "happy-path", "edge-duplicate", "--url", url, "--timeout", "300ms")
 	if r.code != exitUsage {
 		t.Fatalf("exit %d, want %d\n%s%s", r.code, exitUsage, r.stdout, r.stderr)

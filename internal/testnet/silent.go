@@ -1,6 +1,7 @@
-// Package hostile holds loopback stand-ins for network conditions that
-// tests of several packages need and no http.Server can play.
-package hostile
+// Package testnet holds loopback stand-ins for network conditions that
+// tests of several packages need and no http.Server can play. It imports
+// nothing of the project, so that every package's own tests can use it.
+package testnet
 
 import (
 	"fmt"
