@@ -1,18 +1,12 @@
-// Package emitter speaks the WMS webhook wire protocol: it knows the 21
-// documented events, encodes envelopes byte for byte as WMS does, signs them,
-// sequences them per session and delivers them over HTTP with a deadline.
-//
-// Scenarios, the conformance suite, the load generator and the reference
-// receiver all read the event catalog from here so that the contract lives in
-// exactly one place.
 package emitter
 
 import (
 	"errors"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
+
+	"github.com/wmsmock/wms-mock/internal/suggest"
 )
 
 // Severity is the fixed severity WMS attaches to each event.
@@ -92,9 +86,11 @@ type Field struct {
 
 // Event is one entry of the vendor's event table.
 type Event struct {
-	Name        string
-	Severity    Severity
-	Fields      []Field
+	Name     string
+	Severity Severity
+	// Fields lists the payload's fields in the order they are encoded.
+	Fields []Field
+	// Description is the vendor's meaning of the event, for 'wms-mock list'.
 	Description string
 }
 
@@ -213,48 +209,16 @@ func lookup(name string) *Event {
 }
 
 // SuggestEvents returns up to two known event names close to name, closest
-// first.
-func SuggestEvents(name string) []string {
-	type candidate struct {
-		name string
-		dist int
-	}
-	up := strings.ToUpper(strings.TrimSpace(name))
-	var cands []candidate
-	for i := range catalog {
-		d := editDistance(up, catalog[i].Name)
-		if d <= max(2, len(catalog[i].Name)/3) {
-			cands = append(cands, candidate{catalog[i].Name, d})
-		}
-	}
-	sort.SliceStable(cands, func(i, j int) bool { return cands[i].dist < cands[j].dist })
-	var out []string
-	for _, c := range cands {
-		if len(out) == 2 {
-			break
-		}
-		out = append(out, c.name)
-	}
-	return out
-}
+// first, in the catalog's upper-case spelling, so that every "did you mean"
+// about an event (LookupEvent's, a scenario file's) offers the same
+// names. Case is ignored: a lower-case typo finds its event.
+func SuggestEvents(name string) []string { return suggest.Near(name, eventNames, 2) }
 
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
+// eventNames lists the catalog's names, for suggestions.
+var eventNames = func() []string {
+	names := make([]string, len(catalog))
+	for i, e := range catalog {
+		names[i] = e.Name
 	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}
+	return names
+}()

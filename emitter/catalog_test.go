@@ -95,6 +95,9 @@ func TestLookupEventSuggestsClosestNames(t *testing.T) {
 	if !strings.Contains(err.Error(), "did you mean MEASUREMENT_CREATED") {
 		t.Errorf("error does not suggest the right name: %v", err)
 	}
+	if s := SuggestEvents("MEASURMENT_CREATED"); len(s) == 0 || len(s) > 2 || s[0] != "MEASUREMENT_CREATED" {
+		t.Errorf("suggestions are not closest first, at most two: %v", s)
+	}
 	if s := SuggestEvents("websocket_reconected"); len(s) == 0 || s[0] != "WEBSOCKET_RECONNECTED" {
 		t.Errorf("suggestions for a lower-case typo = %v", s)
 	}

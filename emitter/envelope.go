@@ -12,11 +12,14 @@ import (
 // Envelope is one webhook body. Its fields are encoded in the documented
 // order: timestamp, sessionId, sequence, event, severity, payload.
 type Envelope struct {
+	// Timestamp is the event's time in Unix seconds.
 	Timestamp int64
+	// SessionID is the ID the customer gave in the call-in URL.
 	SessionID string
-	Sequence  int64
-	Event     string
-	Severity  Severity
+	// Sequence is 0 for a session's first event, +1 for each after it.
+	Sequence int64
+	Event    string
+	Severity Severity
 	// Payload is left out of the body when empty, as WMS does for events
 	// that carry none.
 	Payload Payload

@@ -94,7 +94,7 @@ func TestPayloadSetAndDelete(t *testing.T) {
 }
 
 func BenchmarkEncodeAndSign(b *testing.B) {
-	s, _ := NewSigner([]byte("bench-secret"))
+	s := testSigner(b)
 	e := Envelope{Timestamp: 1689684577, SessionID: "ryueiwoqfh910fu3rpqruvfiu", Sequence: 3, Event: "INTERMEDIATE_RESULTS", Severity: SeverityInfo,
 		Payload: Payload{{"measurementId", "f0c8ca8d-111d-4dcf-a69d-46ed39a2db06"}, {"snr", 7.25}, {"sequence", int64(2)}}}
 	body := make([]byte, 0, 512)

@@ -10,6 +10,26 @@ import (
 	"testing"
 )
 
+// testSecret is the MAC secret of testSigner. Its value matters to no test:
+// the golden vectors bring their own.
+const testSecret = "emitter-test-secret"
+
+// testSigner returns a signer for testSecret, or for the secret given. It
+// is the package's one test signer: these tests cannot use
+// internal/testkit's, which imports this package.
+func testSigner(t testing.TB, secret ...string) *Signer {
+	t.Helper()
+	key := testSecret
+	if len(secret) > 0 {
+		key = secret[0]
+	}
+	s, err := NewSigner([]byte(key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 // The golden MACs in testdata/golden.json were computed by Node.js running
 // the vendor's documented snippet (testdata/golden.js) and agree with
 // 'openssl dgst -sha256 -hmac' on every ASCII body.
@@ -29,10 +49,7 @@ func TestSignMatchesTheVendorsJavaScript(t *testing.T) {
 	if len(vectors) < 4 {
 		t.Fatalf("only %d golden vectors", len(vectors))
 	}
-	s, err := NewSigner(secret)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := testSigner(t, string(secret))
 	for _, v := range vectors {
 		body, err := os.ReadFile(filepath.Join("testdata", v.File))
 		if err != nil {
@@ -57,7 +74,7 @@ func TestSignMatchesTheVendorsJavaScript(t *testing.T) {
 }
 
 func TestVerifyErrors(t *testing.T) {
-	s, _ := NewSigner([]byte("k"))
+	s := testSigner(t)
 	body := []byte(`{"a":1}`)
 	good := s.MAC(body)
 	flipped := good[:len(good)-1] + string("0123456789abcdef"[(strings.IndexByte("0123456789abcdef", good[len(good)-1])+1)%16])
@@ -84,7 +101,7 @@ func TestVerifyErrors(t *testing.T) {
 			t.Errorf("Verify(%q) = %v, want %v", c.header, err, c.want)
 		}
 	}
-	other, _ := NewSigner([]byte("other"))
+	other := testSigner(t, "other")
 	if err := other.Verify(good, body); !errors.Is(err, ErrMACMismatch) {
 		t.Errorf("another secret verified: %v", err)
 	}
@@ -92,7 +109,7 @@ func TestVerifyErrors(t *testing.T) {
 
 func TestSignerNeverPrintsItsSecret(t *testing.T) {
 	const secret = "very-distinctive-secret-4242"
-	s, _ := NewSigner([]byte(secret))
+	s := testSigner(t, secret)
 	for _, format := range []string{"%v", "%+v", "%#v", "%s"} {
 		if out := fmt.Sprintf(format, s); strings.Contains(out, secret) {
 			t.Errorf("%s printed the secret: %s", format, out)
@@ -107,7 +124,7 @@ func TestSignerNeverPrintsItsSecret(t *testing.T) {
 }
 
 func TestSignerIsSafeForConcurrentUse(t *testing.T) {
-	s, _ := NewSigner([]byte("k"))
+	s := testSigner(t)
 	want := s.MAC([]byte("body"))
 	done := make(chan string)
 	for range 8 {
@@ -130,7 +147,7 @@ func TestSignerIsSafeForConcurrentUse(t *testing.T) {
 }
 
 func FuzzParseMAC(f *testing.F) {
-	s, _ := NewSigner([]byte("fuzz"))
+	s := testSigner(f)
 	f.Add(s.MAC([]byte("x")))
 	f.Add("")
 	f.Add(MACScheme)

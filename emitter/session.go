@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"sync"
 	"time"
+
+	"github.com/wmsmock/wms-mock/internal/seed"
 )
 
 // ErrNoMeasurement is wrapped when an event that must name a measurement is
@@ -49,9 +51,10 @@ type Session struct {
 }
 
 // NewSession starts a session whose generated values (measurement IDs, SNR,
-// constraints) come from seed, so that the same seed gives the same bytes.
-func NewSession(id string, seed uint64) *Session {
-	return &Session{id: id, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+// constraints) come from sessionSeed, so that the same seed gives the same
+// bytes.
+func NewSession(id string, sessionSeed uint64) *Session {
+	return &Session{id: id, rng: seed.Rand(sessionSeed, sessionSeed)}
 }
 
 // ID returns the session ID sent in every envelope.

@@ -146,3 +146,22 @@ func TestSessionConcurrentUseHandsOutEachSequenceOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestSessionBytesForASeedAreStable pins the bytes of seed 42, so that a
+// change to how a session seeds its generator cannot pass unnoticed: runs
+// recorded with --seed must replay byte for byte.
+func TestSessionBytesForASeedAreStable(t *testing.T) {
+	const mid = "30b8a951-456a-4a74-80d6-56f2c75e01f9"
+	want := []string{
+		`{"timestamp":1700000000,"sessionId":"s","sequence":0,"event":"MEASUREMENT_CREATED","severity":"INFO","payload":{"measurementId":"` + mid + `"}}`,
+		`{"timestamp":1700000005,"sessionId":"s","sequence":1,"event":"INTERMEDIATE_RESULTS","severity":"INFO","payload":{"measurementId":"` + mid + `","snr":11.31,"sequence":1}}`,
+		`{"timestamp":1700000010,"sessionId":"s","sequence":2,"event":"CONSTRAINT_VIOLATION","severity":"ERROR","payload":{"measurementId":"` + mid + `","constraint":"TURN_RIGHT"}}`,
+		`{"timestamp":1700000015,"sessionId":"s","sequence":3,"event":"API_ERROR","severity":"ERROR","payload":{"measurementId":"` + mid + `","errorCode":"RESULTS_UNAVAILABLE"}}`,
+	}
+	envs := emitAll(t, NewSession("s", 42), "MEASUREMENT_CREATED", "INTERMEDIATE_RESULTS", "CONSTRAINT_VIOLATION", "API_ERROR")
+	for i, e := range envs {
+		if got, _ := e.AppendJSON(nil); string(got) != want[i] {
+			t.Errorf("event %d:\ngot  %s\nwant %s", i, got, want[i])
+		}
+	}
+}

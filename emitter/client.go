@@ -1,0 +1,196 @@
+package emitter
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"slices"
+	"sync/atomic"
+	"time"
+
+	"github.com/wmsmock/wms-mock/internal/pause"
+)
+
+// DefaultTimeout is the delivery deadline when none is given. WMS documents
+// none; ten seconds is the common webhook rule.
+const DefaultTimeout = 10 * time.Second
+
+// DefaultBodyCap bounds how much of an answer is read, so that a receiver
+// answering with an endless body cannot stall or exhaust the emitter.
+const DefaultBodyCap = 64 << 10
+
+// Client delivers requests to one webhook URL as WMS would: one request per
+// event, a deadline on each, no redirect followed. It keeps a connection
+// pool, so one Client serves every session of a run.
+type Client struct {
+	url       string
+	http      *http.Client
+	transport *http.Transport
+	timeout   time.Duration
+	retry     Retry
+	bodyCap   int64
+	userAgent string
+}
+
+// NewClient returns a Client for rawURL. It checks the URL and the options
+// up front, so that a bad setup is one error before any delivery rather
+// than a failure on each.
+func NewClient(rawURL string, opts ...Option) (*Client, error) {
+	cfg := clientConfig{timeout: DefaultTimeout, bodyCap: DefaultBodyCap, maxConns: 64}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if err := checkURL(rawURL); err != nil {
+		return nil, err
+	}
+	if cfg.timeout <= 0 {
+		return nil, fmt.Errorf("the delivery timeout must be positive, got %v", cfg.timeout)
+	}
+	tlsConf, err := cfg.tlsConfig()
+	if err != nil {
+		return nil, err
+	}
+	dialer := &net.Dialer{Timeout: cfg.timeout, KeepAlive: 30 * time.Second}
+	transport := &http.Transport{
+		Proxy:                  http.ProxyFromEnvironment,
+		DialContext:            dialer.DialContext,
+		TLSClientConfig:        tlsConf,
+		TLSHandshakeTimeout:    cfg.timeout,
+		MaxIdleConns:           cfg.maxConns,
+		MaxIdleConnsPerHost:    cfg.maxConns,
+		IdleConnTimeout:        90 * time.Second,
+		MaxResponseHeaderBytes: cfg.bodyCap,
+		DisableCompression:     true,
+	}
+	return &Client{
+		url:       rawURL,
+		transport: transport,
+		http: &http.Client{
+			Transport: transport,
+			// A 3xx is an answer, and a failure: WMS follows no redirect.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+		timeout:   cfg.timeout,
+		retry:     cfg.retry,
+		bodyCap:   cfg.bodyCap,
+		userAgent: "wms-mock/" + Version,
+	}, nil
+}
+
+// URL returns the webhook URL, with any credentials in it: print it through
+// RedactURL.
+func (c *Client) URL() string { return c.url }
+
+// Timeout returns the deadline of each attempt, which reports quote when a
+// receiver misses it.
+func (c *Client) Timeout() time.Duration { return c.timeout }
+
+// Close releases idle connections, so that no connection outlives a run.
+func (c *Client) Close() { c.transport.CloseIdleConnections() }
+
+// Send delivers r, retrying as configured, and records every attempt. It
+// never returns an error: every failure is an Outcome with a class, so
+// that callers judge failures and answers the same way.
+func (c *Client) Send(ctx context.Context, r Request) Outcome {
+	var out Outcome
+	for i := 0; ; i++ {
+		a := c.attempt(ctx, r)
+		out.Attempt = a
+		if c.retry.Max > 0 {
+			out.Attempts = append(out.Attempts, a)
+		}
+		if a.OK() || a.Class == FailCanceled || i >= c.retry.Max {
+			return out
+		}
+		if pause.For(ctx, c.retry.backoff(i)) != nil {
+			return out
+		}
+	}
+}
+
+// attempt makes one HTTP exchange within the client's deadline.
+func (c *Client) attempt(parent context.Context, r Request) Attempt {
+	ctx, cancel := context.WithTimeout(parent, c.timeout)
+	defer cancel()
+	// connected tells a host that never answered the connection apart
+	// from a receiver that connected and then never answered.
+	var connected atomic.Bool
+	trace := &httptrace.ClientTrace{
+		ConnectDone: func(_, _ string, err error) {
+			if err == nil {
+				connected.Store(true)
+			}
+		},
+		GotConn: func(httptrace.GotConnInfo) { connected.Store(true) },
+	}
+	req, err := c.newRequest(httptrace.WithClientTrace(ctx, trace), r)
+	if err != nil {
+		return Attempt{Class: FailOther, Message: err.Error()}
+	}
+	start := time.Now()
+	resp, err := c.http.Do(req)
+	if err != nil {
+		class, msg := c.classify(ctx, parent, err)
+		if class == FailTimeout && !connected.Load() {
+			class, msg = FailConnect, fmt.Sprintf("no connection within %v: check the host and port in the URL, and any firewall between", c.timeout)
+		}
+		return Attempt{Latency: time.Since(start), Class: class, Message: msg}
+	}
+	defer resp.Body.Close()
+	kept, n, err := c.readAnswer(resp.Body)
+	a := Attempt{Status: resp.StatusCode, Latency: time.Since(start), Body: kept, BodySize: n}
+	switch {
+	case n > c.bodyCap:
+		a.Class, a.Message = FailTooLarge, fmt.Sprintf("the answer's body is over %d bytes: a webhook should answer with a short body", c.bodyCap)
+	case err != nil:
+		a.Class, a.Message = c.classify(ctx, parent, err)
+	}
+	return a
+}
+
+// newRequest builds the HTTP request for r. Its header map is a copy, keys
+// as given, so that HeaderMAC keeps its documented spelling.
+func (c *Client) newRequest(ctx context.Context, r Request) (*http.Request, error) {
+	method := r.Method
+	if method == "" {
+		method = http.MethodPost
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.url, bytes.NewReader(r.Body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header = make(http.Header, len(r.Header)+2)
+	for k, v := range r.Header {
+		req.Header[k] = v
+	}
+	if _, ok := r.Header["Content-Type"]; !ok {
+		req.Header["Content-Type"] = []string{"application/json"}
+	}
+	if _, ok := r.Header["User-Agent"]; !ok {
+		req.Header["User-Agent"] = []string{c.userAgent}
+	}
+	return req, nil
+}
+
+// readAnswer keeps the first bytes of body for reports and counts the rest
+// up to one byte past the cap, so that a recorded answer holds a small
+// prefix, not the whole read buffer, and an endless body ends the read.
+func (c *Client) readAnswer(body io.Reader) (kept []byte, n int64, err error) {
+	var prefix [bodyPrefixLen]byte
+	k, err := io.ReadFull(body, prefix[:])
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		err = nil
+	}
+	n = int64(k)
+	if err == nil && k == bodyPrefixLen {
+		var rest int64
+		rest, err = io.Copy(io.Discard, io.LimitReader(body, c.bodyCap+1-n))
+		n += rest
+	}
+	return slices.Clone(prefix[:k]), n, err
+}
