@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wmsmock/wms-mock/emitter"
+	"github.com/wmsmock/wms-mock/internal/seed"
 	"github.com/wmsmock/wms-mock/scenarios"
 )
 
@@ -22,11 +23,11 @@ var ErrNotRealistic = errors.New("not a realistic scenario")
 // (every built-in journey alike when mix is empty), expanded afresh when the
 // session starts: every event is encoded and signed with signer, with
 // timestamps from that moment, and a session ID unique to this Source and
-// i. The draw and the generated values come from seed and i alone; the
+// i. The draw and the generated values come from runSeed and i alone; the
 // session IDs do not: each Source draws a random nonce for them, so that a
-// second run with the same seed is not taken by the receiver for
+// second run with the same runSeed is not taken by the receiver for
 // redeliveries of the first.
-func MixSource(mix []Weighted, signer *emitter.Signer, seed uint64) (Source, error) {
+func MixSource(mix []Weighted, signer *emitter.Signer, runSeed uint64) (Source, error) {
 	if signer == nil {
 		return nil, scenarios.ErrNoSigner
 	}
@@ -54,7 +55,9 @@ func MixSource(mix []Weighted, signer *emitter.Signer, seed uint64) (Source, err
 	pick := newPicker(mix)
 	nonce := rand.Uint64N(nonceSpace)
 	return SourceFunc(func(i uint64) (Script, error) {
-		r := sessionRand(seed, i)
+		// The same whatever the concurrency or the order in which sessions
+		// start.
+		r := seed.Rand(runSeed, i)
 		s := chosen[pick.pick(r)]
 		ds, err := s.Expand(scenarios.ExpandOptions{
 			Seed:      r.Uint64(),

@@ -1,18 +1,18 @@
 package load
 
 import (
-	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/wmsmock/wms-mock/emitter"
+	"github.com/wmsmock/wms-mock/internal/testkit"
 	"github.com/wmsmock/wms-mock/scenarios"
 )
 
 func TestJourneysAreRealSignedSessions(t *testing.T) {
-	signer := testSigner(t)
+	signer := testkit.Signer(t)
 	src, err := MixSource(nil, signer, 42)
 	if err != nil {
 		t.Fatal(err)
@@ -37,14 +37,8 @@ func TestJourneysAreRealSignedSessions(t *testing.T) {
 			if err := signer.Verify(req.Header[emitter.HeaderMAC][0], req.Body); err != nil {
 				t.Fatalf("session %d event %d: %v", i, k, err)
 			}
-			var env struct {
-				SessionID string `json:"sessionId"`
-				Sequence  int    `json:"sequence"`
-			}
-			if err := json.Unmarshal(req.Body, &env); err != nil {
-				t.Fatal(err)
-			}
-			if env.Sequence != k || (k > 0 && env.SessionID != id) {
+			env := testkit.Decode(t, req.Body)
+			if env.Sequence != int64(k) || (k > 0 && env.SessionID != id) {
 				t.Fatalf("session %d event %d: sequence %d of session %q, want %d of %q", i, k, env.Sequence, env.SessionID, k, id)
 			}
 			id = env.SessionID
@@ -74,7 +68,7 @@ func TestJourneysAreRealSignedSessions(t *testing.T) {
 		}
 		// A rerun with the same seed sends new session IDs, or the
 		// receiver would take it for redeliveries.
-		if idA, idB := sessionIDOf(t, a), sessionIDOf(t, b); idA == idB {
+		if idA, idB := testkit.Decode(t, a.Requests[0].Body).SessionID, testkit.Decode(t, b.Requests[0].Body).SessionID; idA == idB {
 			t.Fatalf("session %d has ID %q in both runs of seed 42", i, idA)
 		}
 		if a.Name != c.Name {
@@ -87,7 +81,7 @@ func TestJourneysAreRealSignedSessions(t *testing.T) {
 }
 
 func TestJourneysFollowTheMixWeights(t *testing.T) {
-	src, err := MixSource([]Weighted{{"happy-path", 3}, {"low-snr", 1}}, testSigner(t), 1)
+	src, err := MixSource([]Weighted{{"happy-path", 3}, {"low-snr", 1}}, testkit.Signer(t), 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,11 +99,11 @@ func TestJourneysFollowTheMixWeights(t *testing.T) {
 }
 
 func TestJourneysRefuseEdgeCases(t *testing.T) {
-	_, err := MixSource([]Weighted{{"happy-path", 1}, {"edge-duplicate", 1}}, testSigner(t), 1)
+	_, err := MixSource([]Weighted{{"happy-path", 1}, {"edge-duplicate", 1}}, testkit.Signer(t), 1)
 	if !errors.Is(err, ErrNotRealistic) {
 		t.Errorf("a mix with edge-duplicate: %v, want ErrNotRealistic", err)
 	}
-	if _, err := MixSource([]Weighted{{"no-such-journey", 1}}, testSigner(t), 1); !errors.Is(err, scenarios.ErrUnknownScenario) {
+	if _, err := MixSource([]Weighted{{"no-such-journey", 1}}, testkit.Signer(t), 1); !errors.Is(err, scenarios.ErrUnknownScenario) {
 		t.Errorf("an unknown name: %v, want ErrUnknownScenario", err)
 	}
 }
@@ -125,17 +119,6 @@ func TestParseMix(t *testing.T) {
 			t.Errorf("ParseMix(%q) = %v, want ErrBadMix", bad, err)
 		}
 	}
-}
-
-func sessionIDOf(t *testing.T, s Script) string {
-	t.Helper()
-	var env struct {
-		SessionID string `json:"sessionId"`
-	}
-	if err := json.Unmarshal(s.Requests[0].Body, &env); err != nil {
-		t.Fatal(err)
-	}
-	return env.SessionID
 }
 
 func TestSessionIDsAreDistinct(t *testing.T) {

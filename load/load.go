@@ -22,7 +22,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/wmsmock/wms-mock/emitter"
@@ -33,7 +32,8 @@ import (
 // one *emitter.Client serves both.
 type Sender = scenarios.Sender
 
-// DefaultConcurrency is the concurrency of a Config that gives none.
+// DefaultConcurrency is the concurrency of a Config that gives none, and
+// of `wms-mock load` without --concurrency.
 const DefaultConcurrency = 10
 
 // MaxConcurrency bounds Config.Concurrency: far past what one machine's
@@ -41,17 +41,25 @@ const DefaultConcurrency = 10
 // millions of goroutines.
 const MaxConcurrency = 100_000
 
-// MinRate and MaxRate bound Config.Rate when it is not zero.
+// MinRate and MaxRate bound Config.Rate when it is not zero, for the
+// library and the CLI alike. Below MinRate an event is due less than once
+// in 17 minutes, which is no load. MaxRate is what one dispatcher on one
+// machine can pace: an event every microsecond, each through a timer, a
+// channel and a worker, and an HTTP request of its own. A rate past it
+// would not be honoured but turn into lag and missed events, the generator
+// measuring itself rather than the receiver; spread such a load over
+// several machines.
 const (
 	MinRate = 0.001
-	MaxRate = 1e9
+	MaxRate = 1e6
 )
 
 // DefaultProgressEvery is how often Progress is called when
 // Config.ProgressEvery is zero.
 const DefaultProgressEvery = 500 * time.Millisecond
 
-// ErrBadConfig is wrapped by Run for a Config it cannot run.
+// ErrBadConfig is wrapped by Run for a Config it cannot run, and matched
+// by the errors of CheckConcurrency and CheckRate.
 var ErrBadConfig = errors.New("bad load configuration")
 
 // Config describes a run. At least one of Sessions and Duration must be
@@ -84,6 +92,7 @@ type Config struct {
 	ProgressEvery time.Duration
 }
 
+// check applies the defaults to c and checks what remains.
 func (c Config) check() (Config, error) {
 	if c.Concurrency == 0 {
 		c.Concurrency = DefaultConcurrency
@@ -91,24 +100,58 @@ func (c Config) check() (Config, error) {
 	if c.ProgressEvery <= 0 {
 		c.ProgressEvery = DefaultProgressEvery
 	}
+	concurrency, rate := CheckConcurrency(c.Concurrency), CheckRate(c.Rate)
+	var err error
 	switch {
 	case c.Source == nil:
-		return c, fmt.Errorf("%w: no session source", ErrBadConfig)
+		err = badConfig("no session source")
 	case c.Sender == nil:
-		return c, fmt.Errorf("%w: no sender", ErrBadConfig)
-	case c.Concurrency < 0 || c.Concurrency > MaxConcurrency:
-		return c, fmt.Errorf("%w: the concurrency must be from 1 to %d, got %d", ErrBadConfig, MaxConcurrency, c.Concurrency)
+		err = badConfig("no sender")
+	case concurrency != nil:
+		err = concurrency
 	case c.Sessions < 0:
-		return c, fmt.Errorf("%w: the number of sessions must be 1 or more, got %d", ErrBadConfig, c.Sessions)
+		err = badConfig(fmt.Sprintf("the number of sessions must be 1 or more, got %d", c.Sessions))
 	case c.Duration < 0:
-		return c, fmt.Errorf("%w: the duration must be positive, got %v", ErrBadConfig, c.Duration)
+		err = badConfig(fmt.Sprintf("the duration must be positive, got %v", c.Duration))
 	case c.Sessions == 0 && c.Duration == 0:
-		return c, fmt.Errorf("%w: give a number of sessions or a duration, so that the run ends", ErrBadConfig)
-	case c.Rate != 0 && !(c.Rate >= MinRate && c.Rate <= MaxRate):
-		return c, fmt.Errorf("%w: the rate must be 0 (closed model) or from %g to %g events per second, got %g", ErrBadConfig, MinRate, MaxRate, c.Rate)
+		err = badConfig("give a number of sessions or a duration, so that the run ends")
+	case rate != nil:
+		err = rate
+	}
+	if err != nil {
+		return c, fmt.Errorf("%w: %w", ErrBadConfig, err)
 	}
 	return c, nil
 }
+
+// CheckConcurrency returns an error when n is not from 1 to
+// MaxConcurrency: the one rule for Config.Concurrency (once its zero has
+// become DefaultConcurrency) and for the CLI's --concurrency. The error
+// matches ErrBadConfig and, unlike Run's, does not say so in its text, so
+// that the CLI can name its flag in front of it.
+func CheckConcurrency(n int) error {
+	if n < 1 || n > MaxConcurrency {
+		return badConfig(fmt.Sprintf("the concurrency must be from 1 to %d, got %d", MaxConcurrency, n))
+	}
+	return nil
+}
+
+// CheckRate returns an error when rate is neither 0 (the closed model) nor
+// from MinRate to MaxRate: the one rule for Config.Rate and the CLI's
+// --rate. Its error is as CheckConcurrency's.
+func CheckRate(rate float64) error {
+	if rate != 0 && !(rate >= MinRate && rate <= MaxRate) {
+		return badConfig(fmt.Sprintf("the rate must be 0 (closed model) or from %g to %g events per second, got %g", MinRate, MaxRate, rate))
+	}
+	return nil
+}
+
+// badConfig is what is wrong with a Config, in words without ErrBadConfig's
+// own, which it matches.
+type badConfig string
+
+func (e badConfig) Error() string        { return string(e) }
+func (e badConfig) Is(target error) bool { return target == ErrBadConfig }
 
 // Run sends the sessions of cfg and returns what they came to. Canceling
 // ctx ends the run early: deliveries in flight are abandoned and not
@@ -212,236 +255,4 @@ func (r *runner) deliver(ctx context.Context, req emitter.Request, due time.Time
 	}
 	r.rec.record(out.Attempt, time.Since(due))
 	return true
-}
-
-// closed runs the closed model: Concurrency workers, each playing whole
-// sessions one after another.
-func (r *runner) closed(ctx, stop context.Context) {
-	var next atomic.Uint64
-	var wg sync.WaitGroup
-	for range r.cfg.Concurrency {
-		wg.Go(func() {
-			for stop.Err() == nil {
-				i := next.Add(1) - 1
-				if r.cfg.Sessions > 0 && i >= uint64(r.cfg.Sessions) {
-					return
-				}
-				s, err := r.session(i)
-				if err != nil {
-					r.fail(err)
-					return
-				}
-				r.play(ctx, stop, s.Requests)
-			}
-		})
-	}
-	wg.Wait()
-}
-
-// play delivers a session's requests in order, each when the previous one
-// was answered.
-func (r *runner) play(ctx, stop context.Context, reqs []emitter.Request) {
-	for _, req := range reqs {
-		if stop.Err() != nil {
-			return
-		}
-		r.deliver(ctx, req, time.Now())
-	}
-	r.rec.completed.Add(1)
-}
-
-// live is a session in flight in the open model.
-type live struct {
-	reqs []emitter.Request
-	next int
-}
-
-// job asks a worker of the open model to send the next event of s, or to
-// start session index when s is nil.
-type job struct {
-	s     *live
-	index uint64
-	// sched is when the event fell due by the schedule.
-	sched time.Time
-	// due is sched, or later when the dispatcher's timer woke after it.
-	due time.Time
-	// handed is when the job was handed to a worker that was waiting for
-	// one (or was started for it), zero when the dispatcher had to wait
-	// for a worker.
-	handed time.Time
-}
-
-// open runs the open model. A dispatcher hands out one event every 1/Rate
-// seconds: the next event of a session whose previous event was answered,
-// or else the first event of a new session. Workers, at most Concurrency,
-// started as they are needed, deliver them. Latency counts time spent
-// waiting for a free worker; the generator's own delay (its timer's
-// oversleep, waking or starting a worker, building a session) is left out
-// of it and recorded as the event's lag, so that the run reports how much
-// it left out.
-func (r *runner) open(ctx, stop context.Context) {
-	c := r.cfg.Concurrency
-	jobs := make(chan job)
-	// A session is in ready, in flight, or held by the dispatcher, and a new
-	// one starts only when ready is empty, so at most c+1 are open at once
-	// and workers never block on ready.
-	ready := make(chan *live, c+1)
-	ended := make(chan struct{}, 1)
-	var openSessions atomic.Int64
-	endSession := func() {
-		openSessions.Add(-1)
-		select {
-		case ended <- struct{}{}:
-		default:
-		}
-	}
-	worker := func() {
-		for j := range jobs {
-			picked := time.Now()
-			s := j.s
-			if s == nil {
-				sess, err := r.session(j.index)
-				if err != nil {
-					r.fail(err)
-					endSession()
-					continue
-				}
-				s = &live{reqs: sess.Requests}
-			}
-			// The generator's own work, waking an idle worker and
-			// building a session, is not the receiver's latency.
-			own := time.Since(picked)
-			if !j.handed.IsZero() {
-				own += picked.Sub(j.handed)
-			}
-			if s.next < len(s.reqs) {
-				from := j.due.Add(own)
-				if r.deliver(ctx, s.reqs[s.next], from) {
-					r.rec.lag.Record(from.Sub(j.sched))
-				}
-				s.next++
-			}
-			if s.next < len(s.reqs) {
-				ready <- s
-				continue
-			}
-			r.rec.completed.Add(1)
-			endSession()
-		}
-	}
-
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	defer close(jobs)
-	workers := 0
-
-	interval := float64(time.Second) / r.cfg.Rate
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
-	var started uint64
-	var woke time.Time
-	start := time.Now()
-	// missedFrom counts, when the run stops, the scheduled events from the
-	// i-th on that fell due but were never handed out.
-	missedFrom := func(i int) {
-		if r.cfg.Sessions > 0 {
-			return // past the last session, ticks are not events
-		}
-		due := int64(float64(time.Since(start))/interval) + 1
-		if n := due - int64(i); n > 0 {
-			r.rec.missed.Add(uint64(n))
-		}
-	}
-	for i := 0; ; i++ {
-		j := job{due: start.Add(time.Duration(float64(i) * interval))}
-		j.sched = j.due
-		behind := !time.Now().Before(j.due)
-		w, ok := sleepUntil(stop, timer, j.due)
-		if !ok {
-			// A run that stops while the timer sleeps for an event
-			// (perhaps oversleeping past the end) has missed nothing.
-			if behind {
-				missedFrom(i)
-			}
-			return
-		}
-		// Go's timers wake in steps of about a millisecond when the
-		// process is idle: an event that fell due while the timer overslept
-		// counts from the wake-up, and the oversleep is in its lag.
-		if !w.IsZero() {
-			woke = w
-		}
-		if j.due.Before(woke) {
-			j.due = woke
-		}
-		draining := false
-		select {
-		case j.s = <-ready:
-		default:
-			if r.cfg.Sessions == 0 || started < uint64(r.cfg.Sessions) {
-				j.index = started
-				started++
-				openSessions.Add(1)
-				break
-			}
-			// Every session has started: the next event is due when a
-			// session has one ready.
-			draining = true
-			for j.s == nil {
-				if openSessions.Load() == 0 {
-					return
-				}
-				select {
-				case j.s = <-ready:
-					j.due = time.Now()
-					j.sched = j.due
-				case <-ended:
-				case <-stop.Done():
-					return
-				}
-			}
-		}
-		j.handed = time.Now()
-		select {
-		case jobs <- j:
-			continue
-		default:
-		}
-		if workers < c {
-			// Starting a worker is the generator's own delay, as waking one is.
-			workers++
-			wg.Go(worker)
-			jobs <- j
-			continue
-		}
-		// Every worker is busy: the wait is the receiver's doing and
-		// counts in the event's latency.
-		j.handed = time.Time{}
-		select {
-		case jobs <- j:
-		case <-stop.Done():
-			if draining {
-				r.rec.missed.Add(1)
-			} else {
-				missedFrom(i)
-			}
-			return
-		}
-	}
-}
-
-// sleepUntil waits for t and returns when it woke, or the zero time when t
-// had passed already. It reports false if stop came first.
-func sleepUntil(stop context.Context, timer *time.Timer, t time.Time) (time.Time, bool) {
-	d := time.Until(t)
-	if d <= 0 {
-		return time.Time{}, stop.Err() == nil
-	}
-	timer.Reset(d)
-	select {
-	case <-timer.C:
-		return time.Now(), true
-	case <-stop.Done():
-		return time.Time{}, false
-	}
 }

@@ -4,13 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
+	"fmt"
 	"math"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,18 +19,8 @@ import (
 	"time"
 
 	"github.com/wmsmock/wms-mock/emitter"
+	"github.com/wmsmock/wms-mock/internal/testkit"
 )
-
-const testSecret = "load-test-secret"
-
-func testSigner(t *testing.T) *emitter.Signer {
-	t.Helper()
-	s, err := emitter.NewSigner([]byte(testSecret))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
 
 // sessionLen is the number of events of test session i: sessions differ in
 // length so that a mix-up between them shows.
@@ -40,7 +30,7 @@ func sessionLen(i uint64) int { return 4 + int(i%5) }
 // sessionLen(i)-3 intermediate results, each event encoded and signed.
 func testSource(signer *emitter.Signer) Source {
 	return SourceFunc(func(i uint64) (Script, error) {
-		id := "s-" + string(rune('a'+i%26)) + "-" + itoa(i)
+		id := "s-" + string(rune('a'+i%26)) + "-" + strconv.FormatUint(i, 10)
 		sess := emitter.NewSession(id, i)
 		events := []string{"WMS_LOADED", emitter.EventMeasurementCreated}
 		for len(events) < sessionLen(i)-1 {
@@ -64,53 +54,15 @@ func testSource(signer *emitter.Signer) Source {
 	})
 }
 
-func itoa(i uint64) string {
-	b, _ := json.Marshal(i)
-	return string(b)
-}
-
-// recorder server: every event's sequence in arrival order, per session,
-// and how many MACs failed to verify.
-type recordingServer struct {
-	signer *emitter.Signer
-	status func(sessionID string, sequence int64) int
-
-	mu      sync.Mutex
-	seqs    map[string][]int64
-	badMACs int
-}
-
-func (s *recordingServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		w.WriteHeader(http.StatusBadRequest)
-		return
-	}
-	var env struct {
-		SessionID string `json:"sessionId"`
-		Sequence  int64  `json:"sequence"`
-	}
-	macErr := s.signer.Verify(r.Header.Get(emitter.HeaderMAC), body)
-	jsonErr := json.Unmarshal(body, &env)
-	s.mu.Lock()
-	if macErr != nil || jsonErr != nil {
-		s.badMACs++
-	}
-	s.seqs[env.SessionID] = append(s.seqs[env.SessionID], env.Sequence)
-	s.mu.Unlock()
-	code := http.StatusOK
-	if s.status != nil {
-		code = s.status(env.SessionID, env.Sequence)
-	}
-	w.WriteHeader(code)
-}
-
-func startRecorder(t *testing.T, status func(string, int64) int) (*recordingServer, *emitter.Client) {
+// startRecorder starts a testkit.Receiver that answers with status (200
+// when nil) and a client for it.
+func startRecorder(t *testing.T, status func(testkit.Delivery) int) (*testkit.Receiver, *emitter.Client) {
 	t.Helper()
-	rec := &recordingServer{signer: testSigner(t), status: status, seqs: map[string][]int64{}}
-	srv := httptest.NewServer(rec)
-	t.Cleanup(srv.Close)
-	client, err := emitter.NewClient(srv.URL, emitter.WithTimeout(10*time.Second), emitter.WithMaxConns(16))
+	if status == nil {
+		status = func(testkit.Delivery) int { return http.StatusOK }
+	}
+	rec := testkit.NewReceiver(t, testkit.Signer(t), testkit.WithStatus(status))
+	client, err := emitter.NewClient(rec.URL, emitter.WithTimeout(10*time.Second), emitter.WithMaxConns(16))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +81,7 @@ func TestEverySessionArrivesInOrderAndVerifies(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			res, err := Run(ctx, Config{
-				Source: testSource(testSigner(t)), Sender: client,
+				Source: testSource(testkit.Signer(t)), Sender: client,
 				Sessions: sessions, Concurrency: 16, Rate: model.rate,
 			})
 			if err != nil {
@@ -148,15 +100,14 @@ func TestEverySessionArrivesInOrderAndVerifies(t *testing.T) {
 			if res.Model != model.name {
 				t.Errorf("model %q, want %q", res.Model, model.name)
 			}
-			rec.mu.Lock()
-			defer rec.mu.Unlock()
-			if rec.badMACs != 0 {
-				t.Errorf("%d events did not verify", rec.badMACs)
+			if bad := rec.BadMACs(); bad != 0 {
+				t.Errorf("%d events did not verify", bad)
 			}
-			if len(rec.seqs) != sessions {
-				t.Errorf("the receiver saw %d sessions, want %d", len(rec.seqs), sessions)
+			got := rec.Sequences()
+			if len(got) != sessions {
+				t.Errorf("the receiver saw %d sessions, want %d", len(got), sessions)
 			}
-			for id, seqs := range rec.seqs {
+			for id, seqs := range got {
 				for k, seq := range seqs {
 					if seq != int64(k) {
 						t.Fatalf("session %s arrived with sequences %v, want 0..%d in order", id, seqs, len(seqs)-1)
@@ -172,13 +123,13 @@ func TestEverySessionArrivesInOrderAndVerifies(t *testing.T) {
 
 func TestFailuresAreCountedByStatusAndClass(t *testing.T) {
 	// Sessions whose index ends in 0 get 503 on their second event.
-	_, client := startRecorder(t, func(id string, seq int64) int {
-		if id[len(id)-1] == '0' && seq == 1 {
+	_, client := startRecorder(t, func(d testkit.Delivery) int {
+		if id := d.Envelope.SessionID; id[len(id)-1] == '0' && d.Envelope.Sequence == 1 {
 			return http.StatusServiceUnavailable
 		}
 		return http.StatusNoContent
 	})
-	res, err := Run(context.Background(), Config{Source: testSource(testSigner(t)), Sender: client, Sessions: 20, Concurrency: 4})
+	res, err := Run(context.Background(), Config{Source: testSource(testkit.Signer(t)), Sender: client, Sessions: 20, Concurrency: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +151,7 @@ func TestFailuresAreCountedByStatusAndClass(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err = Run(context.Background(), Config{Source: testSource(testSigner(t)), Sender: refused, Sessions: 3})
+	res, err = Run(context.Background(), Config{Source: testSource(testkit.Signer(t)), Sender: refused, Sessions: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -460,12 +411,45 @@ func TestConfigErrors(t *testing.T) {
 		{Source: src, Sender: snd, Sessions: 1, Rate: math.NaN()},
 		{Source: src, Sender: snd, Sessions: 1, Rate: 1e-12},
 		{Source: src, Sender: snd, Sessions: 1, Rate: math.Inf(1)},
+		{Source: src, Sender: snd, Sessions: 1, Rate: MaxRate * 1.001},
 		{Source: src, Sender: snd, Sessions: 1, Concurrency: MaxConcurrency + 1},
 		{Source: src, Sender: snd, Duration: -time.Second},
 	} {
 		if _, err := Run(context.Background(), c); !errors.Is(err, ErrBadConfig) {
 			t.Errorf("Run(%+v) = %v, want ErrBadConfig", c, err)
 		}
+	}
+}
+
+// TestLimitsAreOneRule checks the bounds the CLI checks its flags with:
+// the same as Run's, at the edges, with errors that match ErrBadConfig
+// and leave the flag's name to the CLI.
+func TestLimitsAreOneRule(t *testing.T) {
+	for _, rate := range []float64{0, MinRate, 1, MaxRate} {
+		if err := CheckRate(rate); err != nil {
+			t.Errorf("CheckRate(%g) = %v, want nil", rate, err)
+		}
+	}
+	for _, rate := range []float64{-1, MinRate / 2, MaxRate * 1.001, math.NaN(), math.Inf(1)} {
+		err := CheckRate(rate)
+		if !errors.Is(err, ErrBadConfig) || strings.Contains(fmt.Sprint(err), ErrBadConfig.Error()) {
+			t.Errorf("CheckRate(%g) = %v, want an error matching ErrBadConfig that leaves its words out", rate, err)
+		}
+	}
+	for _, n := range []int{1, DefaultConcurrency, MaxConcurrency} {
+		if err := CheckConcurrency(n); err != nil {
+			t.Errorf("CheckConcurrency(%d) = %v, want nil", n, err)
+		}
+	}
+	for _, n := range []int{-1, 0, MaxConcurrency + 1} {
+		err := CheckConcurrency(n)
+		if !errors.Is(err, ErrBadConfig) || !strings.Contains(fmt.Sprint(err), "from 1 to 100000") {
+			t.Errorf("CheckConcurrency(%d) = %v, want an error matching ErrBadConfig that gives the bounds", n, err)
+		}
+	}
+	_, err := Run(context.Background(), Config{Source: fixedSource(1), Sender: &fakeSender{}, Sessions: 1, Rate: 2e6})
+	if want := "bad load configuration: the rate must be 0 (closed model) or from 0.001 to 1e+06 events per second, got 2e+06"; fmt.Sprint(err) != want {
+		t.Errorf("Run with rate 2e6: %v, want %q", err, want)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/wmsmock/wms-mock/emitter"
+	"github.com/wmsmock/wms-mock/internal/humanize"
 )
 
 // Result is what a run came to. Its JSON form is the one `wms-mock load
@@ -124,11 +125,11 @@ func (res *Result) WriteText(w io.Writer) error {
 	}
 	b.WriteByte('\n')
 	l := res.Latency
-	fmt.Fprintf(&b, "  latency  p50 %s, p90 %s, p99 %s, p99.9 %s, max %s\n", roundDur(l.P50), roundDur(l.P90), roundDur(l.P99), roundDur(l.P999), roundDur(l.Max))
+	fmt.Fprintf(&b, "  latency  p50 %s, p90 %s, p99 %s, p99.9 %s, max %s\n", humanize.Duration(l.P50), humanize.Duration(l.P90), humanize.Duration(l.P99), humanize.Duration(l.P999), humanize.Duration(l.Max))
 	if g := res.Lag; g != nil {
-		fmt.Fprintf(&b, "  lag      p50 %s, p99 %s, max %s (the generator's own delay, left out of latency)\n", roundDur(g.P50), roundDur(g.P99), roundDur(g.Max))
+		fmt.Fprintf(&b, "  lag      p50 %s, p99 %s, max %s (the generator's own delay, left out of latency)\n", humanize.Duration(g.P50), humanize.Duration(g.P99), humanize.Duration(g.Max))
 		if g.P99 > l.P50 {
-			fmt.Fprintf(&b, "  warning: lag p99 %s exceeds latency p50 %s: the generator's own delay is not small next to the receiver's latency; trust the latency figures less\n", roundDur(g.P99), roundDur(l.P50))
+			fmt.Fprintf(&b, "  warning: lag p99 %s exceeds latency p50 %s: the generator's own delay is not small next to the receiver's latency; trust the latency figures less\n", humanize.Duration(g.P99), humanize.Duration(l.P50))
 		}
 	}
 	if res.Missed > 0 {
@@ -141,32 +142,13 @@ func (res *Result) WriteText(w io.Writer) error {
 	return err
 }
 
-// writeCounts writes one summary line, "label key: n, key: n", keys in
-// order; nothing when m is empty.
+// writeCounts writes one summary line, label then humanize.Counts of m;
+// nothing when m is empty.
 func writeCounts[K cmp.Ordered](b *strings.Builder, label string, m map[K]uint64) {
 	if len(m) == 0 {
 		return
 	}
-	b.WriteString(label)
-	for i, k := range slices.Sorted(maps.Keys(m)) {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		fmt.Fprintf(b, " %v: %d", k, m[k])
-	}
-	b.WriteByte('\n')
-}
-
-// roundDur rounds d to three significant digits or so, for reading.
-func roundDur(d time.Duration) time.Duration {
-	switch {
-	case d >= time.Second:
-		return d.Round(time.Millisecond)
-	case d >= time.Millisecond:
-		return d.Round(10 * time.Microsecond)
-	default:
-		return d.Round(time.Microsecond)
-	}
+	fmt.Fprintf(b, "%s %s\n", label, humanize.Counts(m))
 }
 
 // Snapshot is the state of a run in progress, for a progress line.
@@ -184,7 +166,7 @@ type Snapshot struct {
 // String formats the snapshot as one progress line.
 func (s Snapshot) String() string {
 	return fmt.Sprintf("%5.1fs  sent %d  ok %d  failed %d  %.0f/s  p99 %s",
-		s.Elapsed.Seconds(), s.Sent, s.OK, s.Failed, s.Rate, roundDur(s.P99))
+		s.Elapsed.Seconds(), s.Sent, s.OK, s.Failed, s.Rate, humanize.Duration(s.P99))
 }
 
 // recorder gathers a run's figures with atomic counters only, since every

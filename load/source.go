@@ -106,9 +106,3 @@ func (p picker) pick(r *rand.Rand) int {
 	}
 	return len(p.cumulative) - 1
 }
-
-// sessionRand returns the generator for session i of a run with seed, the
-// same whatever the concurrency or the order in which sessions start.
-func sessionRand(seed, i uint64) *rand.Rand {
-	return rand.New(rand.NewPCG(seed, i^0x9e3779b97f4a7c15))
-}
