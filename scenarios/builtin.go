@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/wmsmock/wms-mock/internal/suggest"
 )
 
 // library holds the built-in scenarios, one per file, named as the file.
@@ -94,18 +96,16 @@ func builtinHint(path string, names []string) string {
 	}
 }
 
-// nearNames returns the names a mistyped name may mean: those a few edits
-// away, and those containing it.
+// nearNames returns the built-in names a mistyped name may mean, in name
+// order, as messages list them.
 func nearNames(name string, names []string) []string {
-	var near []string
-	for _, n := range names {
-		if editDistance(name, n) <= max(2, len(n)/4) || (len(name) >= 4 && strings.Contains(n, name)) {
-			near = append(near, n)
-		}
-	}
+	near := suggest.Near(name, names, len(names))
+	slices.Sort(near)
 	return near
 }
 
+// looksLikePath reports whether a command's argument names a file rather
+// than a built-in scenario.
 func looksLikePath(s string) bool {
 	return strings.ContainsAny(s, `/\`) || strings.HasSuffix(s, ".yaml") || strings.HasSuffix(s, ".yml")
 }

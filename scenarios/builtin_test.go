@@ -5,10 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"io/fs"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path"
 	"path/filepath"
@@ -16,11 +14,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/wmsmock/wms-mock/emitter"
+	"github.com/wmsmock/wms-mock/internal/testkit"
 )
 
 var uuidV4 = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
@@ -114,52 +112,17 @@ func TestFindErrors(t *testing.T) {
 	}
 }
 
-// recorder is an independent receiver: it checks every MAC itself and
-// keeps each session's bodies in arrival order.
-type recorder struct {
-	signer   *emitter.Signer
-	mu       sync.Mutex
-	sessions map[string][][]byte
-	badMAC   int
-}
-
-func (rec *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		w.WriteHeader(http.StatusBadRequest)
-		return
-	}
-	var env struct {
-		SessionID string `json:"sessionId"`
-	}
-	_ = json.Unmarshal(body, &env)
-	rec.mu.Lock()
-	defer rec.mu.Unlock()
-	if rec.signer.Verify(r.Header.Get(emitter.HeaderMAC), body) != nil {
-		rec.badMAC++
-		w.WriteHeader(http.StatusUnauthorized)
-		return
-	}
-	if rec.sessions == nil {
-		rec.sessions = map[string][][]byte{}
-	}
-	rec.sessions[env.SessionID] = append(rec.sessions[env.SessionID], body)
-	w.WriteHeader(http.StatusNoContent)
-}
-
 // TestJourneysMeetTheWireContract plays every journey against an
-// independent receiver and checks DESIGN.md's contract on what arrived:
-// key order and types, sequence 0..n-1 per session, the catalog's
-// severities and payload fields, one v4 measurement ID per session,
-// intermediate results numbered from 1, non-decreasing timestamps, valid
-// MACs, realistic timing; and that the journeys together send all 21
-// events.
+// independent receiver and checks what arrived against the webhook
+// contract: key order and types, sequence 0..n-1 per session, the
+// catalog's severities and payload fields, one v4 measurement ID per
+// session, intermediate results numbered from 1, non-decreasing
+// timestamps, valid MACs, realistic timing; and that the journeys together
+// send all 21 events.
 func TestJourneysMeetTheWireContract(t *testing.T) {
-	const secret = "journey secret"
-	rec := &recorder{signer: testSigner(t, secret)}
-	srv := httptest.NewServer(rec)
-	defer srv.Close()
-	client, err := emitter.NewClient(srv.URL)
+	signer := testkit.Signer(t)
+	rec := testkit.NewReceiver(t, signer)
+	client, err := emitter.NewClient(rec.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +131,7 @@ func TestJourneysMeetTheWireContract(t *testing.T) {
 	journeys := Journeys()
 	runner := &Runner{Sender: client, Concurrency: 4}
 	var results []Result
-	err = runner.Run(context.Background(), journeys, ExpandOptions{Seed: 99, Signer: testSigner(t, secret)}, func(r Result) {
+	err = runner.Run(context.Background(), journeys, ExpandOptions{Seed: 99, Signer: signer}, func(r Result) {
 		results = append(results, r)
 	})
 	if err != nil {
@@ -186,14 +149,18 @@ func TestJourneysMeetTheWireContract(t *testing.T) {
 			t.Errorf("%s seq %d: status %d class %q", r.Delivery.Scenario, r.Delivery.Sequence, r.Outcome.Status, r.Outcome.Class)
 		}
 	}
-	if rec.badMAC > 0 {
-		t.Errorf("%d deliveries with a bad MAC", rec.badMAC)
+	if n := rec.BadMACs(); n > 0 {
+		t.Errorf("%d deliveries with a bad MAC", n)
 	}
-	if len(rec.sessions) != len(journeys) {
-		t.Fatalf("%d sessions arrived, want %d", len(rec.sessions), len(journeys))
+	sessions := map[string][][]byte{} // each session's bodies, in arrival order
+	for _, d := range rec.Deliveries() {
+		sessions[d.Envelope.SessionID] = append(sessions[d.Envelope.SessionID], d.Body)
+	}
+	if len(sessions) != len(journeys) {
+		t.Fatalf("%d sessions arrived, want %d", len(sessions), len(journeys))
 	}
 	seen := map[string]bool{}
-	for id, bodies := range rec.sessions {
+	for id, bodies := range sessions {
 		checkSession(t, id, bodies, seen)
 	}
 	for _, ev := range emitter.Events() {
@@ -201,6 +168,14 @@ func TestJourneysMeetTheWireContract(t *testing.T) {
 			t.Errorf("no journey sends %s", ev.Name)
 		}
 	}
+}
+
+// session is what checkSession knows of a session so far.
+type session struct {
+	measurement  string
+	lastTS       int64
+	intermediate int64
+	started      int64
 }
 
 // checkSession checks one session's bodies against the wire contract
@@ -211,12 +186,7 @@ func checkSession(t *testing.T, id string, bodies [][]byte, seen map[string]bool
 	if !sessionIDPattern.MatchString(id) {
 		t.Errorf("session ID %q is not 25 lowercase letters and digits", id)
 	}
-	var (
-		measurement  string
-		lastTS       int64
-		intermediate int64
-		started      = int64(-1)
-	)
+	ss := session{started: -1}
 	for i, body := range bodies {
 		where := id + " #" + strconv.Itoa(i)
 		for _, c := range body {
@@ -228,34 +198,17 @@ func checkSession(t *testing.T, id string, bodies [][]byte, seen map[string]bool
 			!slices.Equal(keys, []string{"timestamp", "sessionId", "sequence", "event", "severity"}) {
 			t.Errorf("%s: keys %v are not in the documented order", where, keys)
 		}
-		var env struct {
-			Timestamp json.Number    `json:"timestamp"`
-			SessionID string         `json:"sessionId"`
-			Sequence  json.Number    `json:"sequence"`
-			Event     string         `json:"event"`
-			Severity  string         `json:"severity"`
-			Payload   map[string]any `json:"payload"`
-		}
-		dec := json.NewDecoder(bytes.NewReader(body))
-		dec.UseNumber()
-		if err := dec.Decode(&env); err != nil {
-			t.Fatalf("%s: %v: %s", where, err, body)
-		}
-		ts, err1 := env.Timestamp.Int64()
-		seq, err2 := env.Sequence.Int64()
-		if err1 != nil || err2 != nil {
-			t.Errorf("%s: timestamp and sequence must be integers: %s", where, body)
-		}
-		if seq != int64(i) {
-			t.Errorf("%s: sequence %d, want %d (0..n-1 in order)", where, seq, i)
+		env := testkit.Decode(t, body) // fails on a timestamp or sequence that is not an integer
+		if env.Sequence != int64(i) {
+			t.Errorf("%s: sequence %d, want %d (0..n-1 in order)", where, env.Sequence, i)
 		}
 		if env.SessionID != id {
 			t.Errorf("%s: sessionId %q", where, env.SessionID)
 		}
-		if i > 0 && ts < lastTS {
-			t.Errorf("%s: timestamp %d goes back from %d", where, ts, lastTS)
+		if i > 0 && env.Timestamp < ss.lastTS {
+			t.Errorf("%s: timestamp %d goes back from %d", where, env.Timestamp, ss.lastTS)
 		}
-		lastTS = ts
+		ss.lastTS = env.Timestamp
 		ev, err := emitter.LookupEvent(env.Event)
 		if err != nil {
 			t.Fatalf("%s: %v", where, err)
@@ -264,56 +217,63 @@ func checkSession(t *testing.T, id string, bodies [][]byte, seen map[string]bool
 		if env.Severity != string(ev.Severity) {
 			t.Errorf("%s: %s with severity %s, catalog says %s", where, ev.Name, env.Severity, ev.Severity)
 		}
-		if ev.Name == emitter.EventMeasurementCreated {
-			if measurement != "" {
-				t.Errorf("%s: a second MEASUREMENT_CREATED in one session", where)
-			}
-			measurement, _ = env.Payload[emitter.FieldMeasurementID].(string)
-			if !uuidV4.MatchString(measurement) {
-				t.Errorf("%s: measurement ID %q is not a v4 UUID", where, measurement)
-			}
+		ss.checkPayload(t, where, ev, env)
+	}
+}
+
+// checkPayload checks one event's payload against the catalog and the
+// session so far.
+func (ss *session) checkPayload(t *testing.T, where string, ev emitter.Event, env testkit.Envelope) {
+	t.Helper()
+	if ev.Name == emitter.EventMeasurementCreated {
+		if ss.measurement != "" {
+			t.Errorf("%s: a second MEASUREMENT_CREATED in one session", where)
 		}
-		for k := range env.Payload {
-			if _, ok := ev.Field(k); !ok {
-				t.Errorf("%s: %s has payload field %q outside the catalog", where, ev.Name, k)
-			}
+		ss.measurement, _ = env.Payload[emitter.FieldMeasurementID].(string)
+		if !uuidV4.MatchString(ss.measurement) {
+			t.Errorf("%s: measurement ID %q is not a v4 UUID", where, ss.measurement)
 		}
-		for _, f := range ev.Fields {
-			v, present := env.Payload[f.Name]
-			switch {
-			case f.Name == emitter.FieldMeasurementID:
-				if want := f.Presence == emitter.Required || measurement != ""; present != want {
-					t.Errorf("%s: %s measurementId present=%v, want %v", where, ev.Name, present, want)
-				}
-				if present && v != measurement {
-					t.Errorf("%s: measurementId %v, the session's is %s", where, v, measurement)
-				}
-			case !present:
-				t.Errorf("%s: %s lacks %s", where, ev.Name, f.Name)
-			case len(f.Values) > 0 && !slices.Contains(f.Values, v.(string)):
-				t.Errorf("%s: %s %s=%v not in %v", where, ev.Name, f.Name, v, f.Values)
-			}
+	}
+	for k := range env.Payload {
+		if _, ok := ev.Field(k); !ok {
+			t.Errorf("%s: %s has payload field %q outside the catalog", where, ev.Name, k)
 		}
-		switch ev.Name {
-		case emitter.EventIntermediateResults:
-			n, _ := env.Payload[emitter.FieldSequence].(json.Number).Int64()
-			if n != intermediate+1 {
-				t.Errorf("%s: intermediate sequence %d after %d", where, n, intermediate)
+	}
+	for _, f := range ev.Fields {
+		v, present := env.Payload[f.Name]
+		switch {
+		case f.Name == emitter.FieldMeasurementID:
+			if want := f.Presence == emitter.Required || ss.measurement != ""; present != want {
+				t.Errorf("%s: %s measurementId present=%v, want %v", where, ev.Name, present, want)
 			}
-			intermediate = n
-			snr, _ := env.Payload[emitter.FieldSNR].(json.Number).Float64()
-			if snr < -10 || snr > 20 {
-				t.Errorf("%s: SNR %v dB outside -10..20", where, snr)
+			if present && v != ss.measurement {
+				t.Errorf("%s: measurementId %v, the session's is %s", where, v, ss.measurement)
 			}
-		case "MEASUREMENT_STARTED":
-			started = ts
-		case "SCAN_COMPLETED":
-			if d := ts - started; started < 0 || d < 25 || d > 40 {
-				t.Errorf("%s: the scan took %d s, a measurement lasts about 30 s", where, d)
-			}
-			if intermediate != 5 {
-				t.Errorf("%s: %d intermediate results before SCAN_COMPLETED, want 5", where, intermediate)
-			}
+		case !present:
+			t.Errorf("%s: %s lacks %s", where, ev.Name, f.Name)
+		case len(f.Values) > 0 && !slices.Contains(f.Values, v.(string)):
+			t.Errorf("%s: %s %s=%v not in %v", where, ev.Name, f.Name, v, f.Values)
+		}
+	}
+	switch ev.Name {
+	case emitter.EventIntermediateResults:
+		n, _ := env.Payload[emitter.FieldSequence].(float64)
+		if n != float64(ss.intermediate+1) {
+			t.Errorf("%s: intermediate sequence %v after %d", where, n, ss.intermediate)
+		}
+		ss.intermediate = int64(n)
+		snr, _ := env.Payload[emitter.FieldSNR].(float64)
+		if snr < -10 || snr > 20 {
+			t.Errorf("%s: SNR %v dB outside -10..20", where, snr)
+		}
+	case "MEASUREMENT_STARTED":
+		ss.started = env.Timestamp
+	case "SCAN_COMPLETED":
+		if d := env.Timestamp - ss.started; ss.started < 0 || d < 25 || d > 40 {
+			t.Errorf("%s: the scan took %d s, a measurement lasts about 30 s", where, d)
+		}
+		if ss.intermediate != 5 {
+			t.Errorf("%s: %d intermediate results before SCAN_COMPLETED, want 5", where, ss.intermediate)
 		}
 	}
 }
@@ -338,23 +298,18 @@ func topKeys(t *testing.T, body []byte) []string {
 	return keys
 }
 
-// correctReceiver answers as DESIGN.md says a receiver should: 401 for a
-// missing or wrong MAC, 400 for a body that is not a JSON object, 200 for
-// anything else, unknown events and duplicates included.
-func correctReceiver(signer *emitter.Signer) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		if signer.Verify(r.Header.Get(emitter.HeaderMAC), body) != nil {
-			w.WriteHeader(http.StatusUnauthorized)
-			return
-		}
-		var obj map[string]any
-		if json.Unmarshal(body, &obj) != nil {
-			w.WriteHeader(http.StatusBadRequest)
-			return
-		}
-		w.WriteHeader(http.StatusOK)
-	})
+// correctStatus answers as a correct receiver does: 401 for a missing or
+// wrong MAC, 400 for a body that is not a JSON object, 200 for anything
+// else, unknown events and duplicates included.
+func correctStatus(d testkit.Delivery) int {
+	if !d.Verified {
+		return http.StatusUnauthorized
+	}
+	var obj map[string]any
+	if json.Unmarshal(d.Body, &obj) != nil {
+		return http.StatusBadRequest
+	}
+	return http.StatusOK
 }
 
 // TestEdgeExpectations checks that each edge case's expected answer is the
@@ -362,13 +317,13 @@ func correctReceiver(signer *emitter.Signer) http.Handler {
 // receiver that accepts everything fails exactly the deliveries that
 // expect a 4xx.
 func TestEdgeExpectations(t *testing.T) {
-	const secret = "edge secret"
+	signer := testkit.Signer(t)
 	var edges []*Scenario
 	want4xx := 0
 	for _, s := range Builtin() {
 		if s.HasTag(TagEdge) {
 			edges = append(edges, s)
-			ds := expand(t, s, ExpandOptions{Signer: testSigner(t, secret)})
+			ds := expand(t, s, ExpandOptions{Signer: signer})
 			for _, d := range ds {
 				if d.Expect == Expect4xx {
 					want4xx++
@@ -379,16 +334,15 @@ func TestEdgeExpectations(t *testing.T) {
 	if want4xx < 7 {
 		t.Fatalf("only %d deliveries expect a 4xx", want4xx)
 	}
-	play := func(h http.Handler) (failed []string) {
-		srv := httptest.NewServer(h)
-		defer srv.Close()
-		client, err := emitter.NewClient(srv.URL)
+	play := func(status func(testkit.Delivery) int) (failed []string) {
+		rec := testkit.NewReceiver(t, signer, testkit.WithStatus(status))
+		client, err := emitter.NewClient(rec.URL)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer client.Close()
 		runner := &Runner{Sender: client, Concurrency: 8}
-		err = runner.Run(context.Background(), edges, ExpandOptions{Signer: testSigner(t, secret)}, func(r Result) {
+		err = runner.Run(context.Background(), edges, ExpandOptions{Signer: signer}, func(r Result) {
 			if !r.Passed {
 				failed = append(failed, r.Delivery.Scenario+"/"+r.Delivery.Expect.String())
 			}
@@ -398,10 +352,10 @@ func TestEdgeExpectations(t *testing.T) {
 		}
 		return failed
 	}
-	if failed := play(correctReceiver(testSigner(t, secret))); len(failed) > 0 {
+	if failed := play(correctStatus); len(failed) > 0 {
 		t.Errorf("a correct receiver fails %v", failed)
 	}
-	failed := play(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) }))
+	failed := play(func(testkit.Delivery) int { return http.StatusOK })
 	if len(failed) != want4xx {
 		t.Errorf("a receiver that accepts everything fails %d deliveries, want the %d that expect 4xx: %v", len(failed), want4xx, failed)
 	}

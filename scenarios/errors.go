@@ -21,10 +21,12 @@ var (
 // Error is one problem in a scenario file, at the line and column (both
 // from 1) of the YAML that causes it.
 type Error struct {
+	// File is the file's name as given to Parse or Load.
 	File string
 	Line int
 	Col  int
-	Msg  string
+	// Msg says what is wrong and what to do, in one line.
+	Msg string
 }
 
 // Error formats as FILE:LINE:COL: message, which editors and CI logs turn

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/wmsmock/wms-mock/emitter"
+	"github.com/wmsmock/wms-mock/forgery"
+	"github.com/wmsmock/wms-mock/internal/testkit"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
@@ -27,15 +29,6 @@ const (
 )
 
 var sessionIDPattern = regexp.MustCompile(`^[a-z0-9]{25}$`)
-
-func testSigner(t testing.TB, secret string) *emitter.Signer {
-	t.Helper()
-	s, err := emitter.NewSigner([]byte(secret))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
 
 // WireText is the golden format: for each request, its MAC header line
 // (when it has one) and its body, then a blank line.
@@ -55,7 +48,7 @@ func wireText(ds []Delivery) []byte {
 // start time: any change to encoding, signing, generation or the library
 // shows up here. Run with -update after a deliberate change.
 func TestGolden(t *testing.T) {
-	signer := testSigner(t, goldenSecret)
+	signer := testkit.Signer(t, goldenSecret)
 	for _, s := range Builtin() {
 		t.Run(s.Name, func(t *testing.T) {
 			ds, err := s.Expand(ExpandOptions{Seed: goldenSeed, Start: time.Unix(goldenStart, 0), Signer: signer})
@@ -105,19 +98,8 @@ func expand(t testing.TB, s *Scenario, o ExpandOptions) []Delivery {
 	return ds
 }
 
-func envelopeOf(t testing.TB, body []byte) map[string]any {
-	t.Helper()
-	var m map[string]any
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if err := dec.Decode(&m); err != nil {
-		t.Fatalf("body %s: %v", body, err)
-	}
-	return m
-}
-
 func TestExpandSeeds(t *testing.T) {
-	signer := testSigner(t, "s")
+	signer := testkit.Signer(t)
 	happy := mustParse(t, "name: a\nsteps: [WMS_LOADED, MEASUREMENT_CREATED, INTERMEDIATE_RESULTS]\n")
 	other := mustParse(t, "name: b\nsteps: [WMS_LOADED, MEASUREMENT_CREATED, INTERMEDIATE_RESULTS]\n")
 	start := time.Unix(goldenStart, 0)
@@ -133,8 +115,8 @@ func TestExpandSeeds(t *testing.T) {
 			t.Errorf("session ID %q is not 25 lowercase letters and digits", id)
 		}
 	}
-	m1 := envelopeOf(t, a1[1].Request.Body)["payload"].(map[string]any)["measurementId"]
-	m2 := envelopeOf(t, a2[1].Request.Body)["payload"].(map[string]any)["measurementId"]
+	m1 := testkit.Decode(t, a1[1].Request.Body).Payload["measurementId"]
+	m2 := testkit.Decode(t, a2[1].Request.Body).Payload["measurementId"]
 	if m1 == m2 {
 		t.Errorf("different seeds gave the same measurement ID %v", m1)
 	}
@@ -161,22 +143,22 @@ func TestExpandClock(t *testing.T) {
   - {event: CAMERA_STARTED, after: 2s, skew: -1h}
   - {event: MEASUREMENT_STARTED, after: 1s}
 `)
-	ds := expand(t, s, ExpandOptions{Signer: testSigner(t, "s"), Start: time.Unix(1000, 0)})
+	ds := expand(t, s, ExpandOptions{Signer: testkit.Signer(t), Start: time.Unix(1000, 0)})
 	wantAt := []time.Duration{0, 1500 * time.Millisecond, 3500 * time.Millisecond, 4500 * time.Millisecond}
-	wantTS := []string{"1000", "1001", "-2597", "1004"}
+	wantTS := []int64{1000, 1001, -2597, 1004}
 	for i, d := range ds {
 		if d.At != wantAt[i] {
 			t.Errorf("delivery %d at %v, want %v", i, d.At, wantAt[i])
 		}
-		if ts := envelopeOf(t, d.Request.Body)["timestamp"].(json.Number).String(); ts != wantTS[i] {
-			t.Errorf("delivery %d timestamp %s, want %s (skew moves one timestamp, not the clock)", i, ts, wantTS[i])
+		if ts := testkit.Decode(t, d.Request.Body).Timestamp; ts != wantTS[i] {
+			t.Errorf("delivery %d timestamp %d, want %d (skew moves one timestamp, not the clock)", i, ts, wantTS[i])
 		}
 	}
 
 	before := time.Now().Unix()
-	now := expand(t, s, ExpandOptions{Signer: testSigner(t, "s")})
+	now := expand(t, s, ExpandOptions{Signer: testkit.Signer(t)})
 	after := time.Now().Unix()
-	ts, _ := envelopeOf(t, now[0].Request.Body)["timestamp"].(json.Number).Int64()
+	ts := testkit.Decode(t, now[0].Request.Body).Timestamp
 	if ts < before || ts > after {
 		t.Errorf("a zero Start means now: timestamp %d not in [%d, %d]", ts, before, after)
 	}
@@ -185,7 +167,7 @@ func TestExpandClock(t *testing.T) {
 // TestExpandFaults checks each fault on the wire, with the emitter's own
 // verifier as the judge.
 func TestExpandFaults(t *testing.T) {
-	signer := testSigner(t, "the secret")
+	signer := testkit.Signer(t)
 	s := mustParse(t, `steps:
   - WMS_LOADED
   - {event: CONFIGURATION_LOADED, duplicate: true}
@@ -231,12 +213,21 @@ func TestExpandFaults(t *testing.T) {
 			t.Errorf("delivery %d: %s seq %d copy %d expect %v; want %+v", i, d.Event, d.Sequence, d.Copy, d.Expect, w)
 		}
 	}
-	mac := func(d Delivery) string {
-		if v, ok := d.Request.Header[emitter.HeaderMAC]; ok {
-			return v[0]
-		}
-		return ""
+	checkFaultBytes(t, signer, ds)
+}
+
+// headerMAC is a delivery's MAC header, "" without one.
+func headerMAC(d Delivery) string {
+	if v, ok := d.Request.Header[emitter.HeaderMAC]; ok {
+		return v[0]
 	}
+	return ""
+}
+
+// checkFaultBytes checks the requests of TestExpandFaults byte by byte.
+func checkFaultBytes(t *testing.T, signer *emitter.Signer, ds []Delivery) {
+	t.Helper()
+	mac := headerMAC
 	for _, i := range []int{0, 1, 2, 3, 4, 9, 10, 11} {
 		if err := signer.Verify(mac(ds[i]), ds[i].Request.Body); err != nil {
 			t.Errorf("delivery %d (%s) should be signed correctly: %v", i, ds[i].Event, err)
@@ -293,14 +284,14 @@ func TestExpandPayload(t *testing.T) {
   - {event: API_ERROR, payload: {errorCode: null}, extra: {code: E42}}
   - {event: PAGE_VISIBILITY_CHANGE, payload: {state: HIDDEN}, extra: {"naïve": "Zoë 🙂"}}
 `)
-	ds := expand(t, s, ExpandOptions{Signer: testSigner(t, "s"), Start: time.Unix(goldenStart, 0)})
+	ds := expand(t, s, ExpandOptions{Signer: testkit.Signer(t), Start: time.Unix(goldenStart, 0)})
 	if got := string(ds[1].Request.Body); !strings.Contains(got, `"snr":-3.5,"sequence":1}`) {
 		t.Errorf("first repetition: %s", got)
 	}
 	if got := string(ds[2].Request.Body); !strings.Contains(got, `"snr":12,"sequence":2}`) {
 		t.Errorf("second repetition: %s", got)
 	}
-	if got := string(ds[3].Request.Body); !strings.HasSuffix(got, `"payload":{"measurementId":"`+envelopeOf(t, ds[0].Request.Body)["payload"].(map[string]any)["measurementId"].(string)+`","code":"E42"}}`) {
+	if got := string(ds[3].Request.Body); !strings.HasSuffix(got, `"payload":{"measurementId":"`+testkit.Decode(t, ds[0].Request.Body).Payload["measurementId"].(string)+`","code":"E42"}}`) {
 		t.Errorf("null removes errorCode and extra adds code: %s", got)
 	}
 	if got := string(ds[4].Request.Body); !strings.Contains(got, `"na\u00efve":"Zo\u00eb \ud83d\ude42"`) {
@@ -308,9 +299,51 @@ func TestExpandPayload(t *testing.T) {
 	}
 }
 
+// TestExpandForgeries checks that every forgery a step may name is sent
+// as forgery makes it, for the body as signed, that it fails the
+// emitter's own verifier, and that the delivery is labelled with the
+// forgery's label. truncated and first-digit are the ones a verifier that
+// compares only a prefix, or only the format, lets through.
+func TestExpandForgeries(t *testing.T) {
+	signer := testkit.Signer(t)
+	forger := forgery.New(signer)
+	var src strings.Builder
+	src.WriteString("steps:\n  - {event: WMS_LOADED, mac: truncated, expect: 4xx}\n  - {event: CONFIGURATION_LOADED, mac: first-digit, expect: 4xx}\n")
+	for _, name := range forgery.Names() {
+		fmt.Fprintf(&src, "  - {event: CONFIGURATION_LOADED, mac: %s, expect: 4xx}\n", name)
+	}
+	src.WriteString("  - {event: CAMERA_STARTED, mac: last-digit, tamper: true, expect: 4xx}\n  - {raw: '{}', mac: empty, expect: 4xx}\n")
+	s := mustParse(t, src.String())
+	ds := expand(t, s, ExpandOptions{Signer: signer, Start: time.Unix(goldenStart, 0)})
+	if len(ds) != len(forgery.Names())+4 {
+		t.Fatalf("%d deliveries, want %d", len(ds), len(forgery.Names())+4)
+	}
+	for i, d := range ds {
+		k := s.Steps[d.Step].Faults.MAC
+		v, sent := d.Request.Header[emitter.HeaderMAC]
+		mac := strings.Join(v, "")
+		if err := signer.Verify(mac, d.Request.Body); err == nil {
+			t.Errorf("delivery %d (mac: %s): header %q verifies", i, k, mac)
+		}
+		body := d.Request.Body
+		if s.Steps[d.Step].Faults.Tamper {
+			body = bytes.Replace(body, []byte(`"timestamp":1700000001`), []byte(`"timestamp":1700000000`), 1)
+		}
+		if want, wantSent := forger.Header(k, body); sent != wantSent || mac != want {
+			t.Errorf("delivery %d (mac: %s): header %q (sent %v), forgery makes %q (sent %v)", i, k, mac, sent, want, wantSent)
+		}
+		if label := k.Info().Label; !strings.Contains(d.Fault, label) || label == "" {
+			t.Errorf("delivery %d (mac: %s): fault %q, want it to name %q", i, k, d.Fault, label)
+		}
+	}
+	if ds[0].Fault != "truncated MAC" || ds[1].Fault != "MAC digit 1 changed" {
+		t.Errorf("labels %q and %q", ds[0].Fault, ds[1].Fault)
+	}
+}
+
 func TestExpandConcurrently(t *testing.T) {
 	s := mustParse(t, "steps:\n  - MEASUREMENT_CREATED\n  - {event: API_ERROR, extra: {nested: {a: [1]}}, duplicate: true, mac: wrong-secret}\n")
-	signer := testSigner(t, "s")
+	signer := testkit.Signer(t)
 	want := wireText(expand(t, s, ExpandOptions{Seed: 1, Start: time.Unix(goldenStart, 0), Signer: signer}))
 	done := make(chan []byte)
 	for range 4 {
@@ -342,7 +375,7 @@ steps:
 `))
 	for _, s := range list {
 		total := 0
-		for _, d := range expand(t, s, ExpandOptions{Seed: 3, Start: time.Unix(1<<40, 0), Signer: testSigner(t, "x")}) {
+		for _, d := range expand(t, s, ExpandOptions{Seed: 3, Start: time.Unix(1<<40, 0), Signer: testkit.Signer(t)}) {
 			if d.Copy == 0 {
 				total += len(d.Request.Body)
 				if d.Fault != "" && strings.Contains(d.Fault, "tampered") {
@@ -364,7 +397,7 @@ func BenchmarkExpand(b *testing.B) {
 			happy = s
 		}
 	}
-	signer := testSigner(b, "bench")
+	signer := testkit.Signer(b)
 	start := time.Unix(goldenStart, 0)
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {

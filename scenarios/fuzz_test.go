@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wmsmock/wms-mock/internal/testkit"
 )
 
 // FuzzParse feeds the loader arbitrary bytes. It must never panic or hang;
@@ -20,7 +22,7 @@ func FuzzParse(f *testing.F) {
 		data, _ := library.ReadFile(name)
 		f.Add(data)
 	}
-	signer := testSigner(f, "fuzz")
+	signer := testkit.Signer(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := Parse("fuzz.yaml", data)
 		if err != nil {

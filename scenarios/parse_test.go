@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/wmsmock/wms-mock/emitter"
+	"github.com/wmsmock/wms-mock/forgery"
 )
 
 // header is a valid scenario start that the error cases append steps to;
@@ -21,7 +22,8 @@ const header = "name: t\ndescription: d\nsteps:\n"
 
 // TestParseErrors checks every kind of loader error at its exact line and
 // column: a wrong position is as bad as a missing error for someone fixing
-// a file by hand.
+// a file by hand. It is over 80 lines because it is one table, kept whole
+// so that every message of the loader reads in one place.
 func TestParseErrors(t *testing.T) {
 	cases := []struct {
 		name string
@@ -58,7 +60,9 @@ func TestParseErrors(t *testing.T) {
 		{"each against repeat", header + "  - MEASUREMENT_CREATED\n  - event: INTERMEDIATE_RESULTS\n    repeat: 3\n    each: {snr: [1, 2]}\n", `7:17: each.snr: 2 values for repeat: 3`},
 		{"severity unknown", header + "  - {event: WMS_LOADED, severity: FATAL}\n", `4:35: severity: want INFO, WARN or ERROR, got "FATAL"`},
 		{"expect unknown", header + "  - {event: WMS_LOADED, expect: 401}\n", `4:33: expect: want 2xx, 4xx, non-2xx or any, got "401"`},
-		{"mac unknown", header + "  - {event: WMS_LOADED, mac: bad}\n", `4:30: mac: want wrong-secret, none or malformed, got "bad"`},
+		{"mac unknown", header + "  - {event: WMS_LOADED, mac: bad}\n", `4:30: mac: unknown MAC forgery "bad": want one of wrong-secret, none, empty, malformed`},
+		{"mac misspelt", header + "  - event: WMS_LOADED\n    mac: wrong-secert\n", `5:10: mac: unknown MAC forgery "wrong-secert": want one of ` + strings.Join(forgery.Names(), ", ") + ` (did you mean "wrong-secret"?)`},
+		{"mac not a string", header + "  - {event: WMS_LOADED, mac: [none]}\n", `4:30: mac: want a string, got a list`},
 		{"step a list", header + "  - [WMS_LOADED]\n", `4:5: a step is an event name (- WMS_LOADED) or a mapping (- event: WMS_LOADED), got a list`},
 		{"scenario a list", "- WMS_LOADED\n", `1:1: a scenario is a mapping with name, description, tags and steps; got a list`},
 
@@ -252,7 +256,7 @@ steps:
 	if *last.Sequence != 40 || last.Severity != emitter.SeverityWarn || last.Skew != -10*time.Minute || !last.Faults.Duplicate || !last.Faults.Tamper {
 		t.Errorf("overrides and faults: %+v", last)
 	}
-	if raw := s.Steps[7]; string(raw.Faults.Raw) != "not json" || raw.Expect != Expect4xx || raw.Faults.MAC != MACNone {
+	if raw := s.Steps[7]; string(raw.Faults.Raw) != "not json" || raw.Expect != Expect4xx || raw.Faults.MAC != forgery.None {
 		t.Errorf("raw step: %+v", raw)
 	}
 	// 1+1+1+1+3+1+1+1+1 events, the last one duplicated.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wmsmock/wms-mock/emitter"
+	"github.com/wmsmock/wms-mock/internal/pause"
 )
 
 // Pace is how a session's virtual clock maps to real time: virtual seconds
@@ -70,6 +71,7 @@ type Sender interface {
 
 // Result is what became of one delivery.
 type Result struct {
+	// Delivery is what was sent, and Outcome the receiver's answer.
 	Delivery Delivery
 	Outcome  emitter.Outcome
 	// Passed says whether the answer is the one the step expects.
@@ -79,6 +81,7 @@ type Result struct {
 // Runner plays sessions against a webhook. The zero Pace is fast and zero
 // Concurrency is one session at a time.
 type Runner struct {
+	// Sender delivers each request, and Pace says when.
 	Sender Sender
 	Pace   Pace
 	// Concurrency is how many sessions Run plays at once; each session's
@@ -96,12 +99,12 @@ func (r *Runner) Play(ctx context.Context, ds []Delivery, report func(Result)) e
 	for i := range ds {
 		d := &ds[i]
 		if r.Pace > 0 {
-			if err := sleep(ctx, r.Pace.Real(d.At)+shift-time.Since(begin)); err != nil {
+			if err := pause.For(ctx, r.Pace.Real(d.At)+shift-time.Since(begin)); err != nil {
 				return err
 			}
 		}
 		if d.Delay > 0 {
-			if err := sleep(ctx, d.Delay); err != nil {
+			if err := pause.For(ctx, d.Delay); err != nil {
 				return err
 			}
 			shift += d.Delay
@@ -179,19 +182,4 @@ feed:
 		return firstErr
 	}
 	return ctx.Err()
-}
-
-// sleep waits d, or returns ctx's error when ctx ends first.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

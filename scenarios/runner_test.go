@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wmsmock/wms-mock/emitter"
+	"github.com/wmsmock/wms-mock/internal/testkit"
 )
 
 func TestParsePace(t *testing.T) {
@@ -40,11 +41,9 @@ func TestParsePace(t *testing.T) {
 	}
 }
 
-func newClient(t *testing.T, h http.Handler) *emitter.Client {
+func newClient(t *testing.T, url string) *emitter.Client {
 	t.Helper()
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	c, err := emitter.NewClient(srv.URL)
+	c, err := emitter.NewClient(url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,14 +51,18 @@ func newClient(t *testing.T, h http.Handler) *emitter.Client {
 	return c
 }
 
-var ok204 = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
+// receiverClient is a client of a receiver that accepts every validly
+// signed event.
+func receiverClient(t *testing.T) *emitter.Client {
+	return newClient(t, testkit.NewReceiver(t, testkit.Signer(t)).URL)
+}
 
 // TestPlayWaits checks the lower bounds only: a paced session cannot
 // finish before its scaled clock, and a delay is waited even at fast pace.
 func TestPlayWaits(t *testing.T) {
 	s := mustParse(t, "steps:\n  - WMS_LOADED\n  - {event: CONFIGURATION_LOADED, after: 3s}\n  - {event: CAMERA_STARTED, after: 1s, delay: 40ms}\n")
-	ds := expand(t, s, ExpandOptions{Signer: testSigner(t, "s")})
-	client := newClient(t, ok204)
+	ds := expand(t, s, ExpandOptions{Signer: testkit.Signer(t)})
+	client := receiverClient(t)
 
 	x100, _ := ParsePace("x100")
 	begin := time.Now()
@@ -88,10 +91,10 @@ func TestPlayWaits(t *testing.T) {
 
 func TestPlayStopsOnContext(t *testing.T) {
 	s := mustParse(t, "steps:\n  - WMS_LOADED\n  - {event: CONFIGURATION_LOADED, after: 1h}\n")
-	ds := expand(t, s, ExpandOptions{Signer: testSigner(t, "s")})
+	ds := expand(t, s, ExpandOptions{Signer: testkit.Signer(t)})
 	ctx, cancel := context.WithCancel(context.Background())
 	reported := 0
-	err := (&Runner{Sender: newClient(t, ok204), Pace: PaceRealtime}).Play(ctx, ds, func(Result) {
+	err := (&Runner{Sender: receiverClient(t), Pace: PaceRealtime}).Play(ctx, ds, func(Result) {
 		reported++
 		cancel() // the next event is an hour away: Play must not wait for it
 	})
@@ -124,11 +127,13 @@ func TestRunConcurrency(t *testing.T) {
 		}
 		w.WriteHeader(http.StatusOK)
 	})
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
 	s := mustParse(t, "name: twice\nsteps: [WMS_LOADED, CONFIGURATION_LOADED, CAMERA_STARTED]\n")
 	list := []*Scenario{s, s, s}
 	count := 0
 	perSession := map[string][]int64{}
-	err := (&Runner{Sender: newClient(t, h), Concurrency: 3}).Run(context.Background(), list, ExpandOptions{Seed: 5, Signer: testSigner(t, "s")}, func(r Result) {
+	err := (&Runner{Sender: newClient(t, srv.URL), Concurrency: 3}).Run(context.Background(), list, ExpandOptions{Seed: 5, Signer: testkit.Signer(t)}, func(r Result) {
 		count++
 		perSession[r.Delivery.SessionID] = append(perSession[r.Delivery.SessionID], r.Delivery.Sequence)
 	})

@@ -6,9 +6,10 @@
 // delivery faults with the answer a correct receiver gives. Parse checks a
 // file strictly and reports every problem as FILE:LINE:COL; Expand makes a
 // session's deliveries from a seed, cheaply enough for the load generator;
-// Runner sends them in order. The built-in library (Builtin, Journeys) is
-// embedded in the binary. docs/scenarios.md at the repository's root is
-// the schema reference.
+// Runner sends them in order. A step's MAC fault is one of package
+// forgery's, so that a forgery added there is at once a scenario's to use.
+// The built-in library (Builtin, Journeys) is embedded in the binary.
+// docs/scenarios.md at the repository's root is the schema reference.
 package scenarios
 
 import (
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/wmsmock/wms-mock/emitter"
+	"github.com/wmsmock/wms-mock/forgery"
 )
 
 // Tags with a meaning to the tools.
@@ -36,11 +38,14 @@ type Scenario struct {
 	Name string
 	// Description says in one line what the session shows.
 	Description string
-	Tags        []string
+	// Tags group scenarios for the tools: TagJourney, TagEdge, or any
+	// word a team likes.
+	Tags []string
 	// SessionID, when set, is sent in every envelope instead of a
 	// generated one.
 	SessionID string
-	Steps     []Step
+	// Steps are the session's events, in the order they happen.
+	Steps []Step
 	// File is the path the scenario was read from; built-in scenarios have
 	// "builtin/NAME.yaml".
 	File string
@@ -97,24 +102,10 @@ type Step struct {
 
 // Series is one payload field's values, one per repetition of a step.
 type Series struct {
+	// Field is the payload key, and Values its value in each repetition.
 	Field  string
 	Values []any
 }
-
-// MACFault is a way of getting the X-WMS-Content-MAC header wrong.
-type MACFault string
-
-// MAC faults. The empty value signs correctly.
-const (
-	MACValid MACFault = ""
-	// MACWrongSecret signs with a secret that is not the Config ID's.
-	MACWrongSecret MACFault = "wrong-secret"
-	// MACNone sends no header at all.
-	MACNone MACFault = "none"
-	// MACMalformed sends the correct digest without its "hmac-sha256="
-	// scheme, which a verifier must refuse rather than guess.
-	MACMalformed MACFault = "malformed"
-)
 
 // Faults are the delivery faults of a step. The zero value delivers the
 // event as WMS does.
@@ -130,8 +121,8 @@ type Faults struct {
 	Tamper bool
 	// Delay waits this long in real time before sending, whatever the pace.
 	Delay time.Duration
-	// MAC spoils the signature header.
-	MAC MACFault
+	// MAC forges the signature header; forgery.Valid signs correctly.
+	MAC forgery.Kind
 	// Raw, when not nil, is sent as the body verbatim instead of an
 	// envelope, signed unless MAC says otherwise.
 	Raw []byte
@@ -139,5 +130,5 @@ type Faults struct {
 
 // Any reports whether any fault is set.
 func (f Faults) Any() bool {
-	return f.Duplicate || f.Reorder || f.Drop || f.Tamper || f.Delay > 0 || f.MAC != MACValid || f.Raw != nil
+	return f.Duplicate || f.Reorder || f.Drop || f.Tamper || f.Delay > 0 || f.MAC != forgery.Valid || f.Raw != nil
 }
