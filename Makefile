@@ -4,7 +4,7 @@ GO      ?= go
 BIN     := bin/wms-mock
 FUZZTIME ?= 30s
 
-.PHONY: build run test bench fuzz clean
+.PHONY: build run test examples bench fuzz clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/wms-mock
@@ -15,6 +15,11 @@ run: build
 test:
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
+
+# Each receiver recipe under examples/receivers on a free loopback port,
+# judged by the conformance suite; fails when any recipe fails.
+examples: build
+	WMS_MOCK=$(BIN) bash examples/run-recipes.sh
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
