@@ -143,12 +143,15 @@ func newCatalog() []Event {
 		snr                  = Field{Name: FieldSNR, Kind: KindNumber}
 		sequence             = Field{Name: FieldSequence, Kind: KindInteger}
 		state                = Field{Name: FieldState, Kind: KindString, Values: []string{"VISIBLE", "HIDDEN"}}
-		// The platform's face constraints.
+		// The face and image constraints of the measurement SDK; that WMS
+		// reports these names is assumed.
 		constraint = Field{Name: FieldConstraint, Kind: KindString, Undocumented: true, Values: []string{
-			"TOO_CLOSE", "TOO_FAR", "TURN_LEFT", "TURN_RIGHT", "LOOK_UP", "LOOK_DOWN", "TILT_LEFT", "TILT_RIGHT", "NOT_CENTERED", "HOLD_STILL"}}
-		// The vendor names no API error codes; these are plausible ones.
+			"FaceNone", "FaceOffTarget", "FaceDirection", "FaceFar", "FaceMovement",
+			"ImageBright", "ImageDark", "ImageQuality", "ImageBackLit", "LowFps"}}
+		// The vendor names no API error codes; the platform's back-end
+		// measurement errors are the likeliest (assumed).
 		errorCode = Field{Name: FieldErrorCode, Kind: KindString, Undocumented: true, Examples: []string{
-			"MEASUREMENT_CREATE_FAILED", "UNAUTHORIZED", "RATE_LIMITED", "INTERNAL_ERROR", "RESULTS_UNAVAILABLE"}}
+			"WORKER_ERROR", "LIVENESS_ERROR", "ANALYSIS_ERROR"}}
 		lowSNR       = Field{Name: FieldDetails, Kind: KindString, Examples: []string{"LOW_SNR"}}
 		generalError = Field{Name: FieldDetails, Kind: KindString, Examples: []string{"CAMERA_START_ERROR"}}
 	)

@@ -61,7 +61,7 @@ func TestCatalogCannotBeChangedByCallers(t *testing.T) {
 	e, _ := LookupEvent("CONSTRAINT_VIOLATION")
 	e.Fields[1].Values[1] = "CHANGED"
 	again, _ := LookupEvent("CONSTRAINT_VIOLATION")
-	if again.Fields[1].Values[0] != "TOO_CLOSE" || again.Fields[1].Values[1] != "TOO_FAR" || Events()[0].Name != "WMS_LOADED" {
+	if again.Fields[1].Values[0] != "FaceNone" || again.Fields[1].Values[1] != "FaceOffTarget" || Events()[0].Name != "WMS_LOADED" {
 		t.Errorf("a caller changed the shared catalog: %v", again.Fields[1].Values[:2])
 	}
 }

@@ -155,8 +155,8 @@ func TestSessionBytesForASeedAreStable(t *testing.T) {
 	want := []string{
 		`{"timestamp":1700000000,"sessionId":"s","sequence":0,"event":"MEASUREMENT_CREATED","severity":"INFO","payload":{"measurementId":"` + mid + `"}}`,
 		`{"timestamp":1700000005,"sessionId":"s","sequence":1,"event":"INTERMEDIATE_RESULTS","severity":"INFO","payload":{"measurementId":"` + mid + `","snr":11.31,"sequence":1}}`,
-		`{"timestamp":1700000010,"sessionId":"s","sequence":2,"event":"CONSTRAINT_VIOLATION","severity":"ERROR","payload":{"measurementId":"` + mid + `","constraint":"TURN_RIGHT"}}`,
-		`{"timestamp":1700000015,"sessionId":"s","sequence":3,"event":"API_ERROR","severity":"ERROR","payload":{"measurementId":"` + mid + `","errorCode":"RESULTS_UNAVAILABLE"}}`,
+		`{"timestamp":1700000010,"sessionId":"s","sequence":2,"event":"CONSTRAINT_VIOLATION","severity":"ERROR","payload":{"measurementId":"` + mid + `","constraint":"FaceFar"}}`,
+		`{"timestamp":1700000015,"sessionId":"s","sequence":3,"event":"API_ERROR","severity":"ERROR","payload":{"measurementId":"` + mid + `","errorCode":"ANALYSIS_ERROR"}}`,
 	}
 	envs := emitAll(t, NewSession("s", 42), "MEASUREMENT_CREATED", "INTERMEDIATE_RESULTS", "CONSTRAINT_VIOLATION", "API_ERROR")
 	for i, e := range envs {
