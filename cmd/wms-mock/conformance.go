@@ -3,16 +3,35 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"strings"
+
+	"github.com/spf13/cobra"
 
 	"github.com/wmsmock/wms-mock/conformance"
 	"github.com/wmsmock/wms-mock/emitter"
 )
 
-func runConformance(ctx context.Context, std *stdio, args []string) int {
-	fs := newFlagSet("conformance", "[--scenarios FILE...]", `
+// conformanceOptions are conformance's flags and arguments.
+type conformanceOptions struct {
+	secret      secretFlags
+	target      targetFlags
+	labelFilter string
+	seed        uint64
+	junit       string
+	jsonReport  string
+	burst       int
+	scenarios   []string // --scenarios, then the arguments after them
+
+	url string // --url or $WMS_WEBHOOK_URL
+}
+
+func newConformanceCmd(std *stdio) *cobra.Command {
+	o := &conformanceOptions{}
+	cmd := &cobra.Command{
+		Use:   "conformance [--scenarios FILE...]",
+		Short: "judge a webhook receiver with the conformance suite",
+		Long: `
 Judge a webhook receiver: the conformance suite sends valid, forged,
 duplicated, reordered, malformed and oversized deliveries to --url and checks
 each answer. Every spec is labelled must or should and by area (signature,
@@ -27,72 +46,84 @@ MAC, never the secret), the answer, and what a correct receiver does.
 
 Labels for --label-filter: must, should, signature, delivery, payload,
 robustness, timing, scenario, and each spec's ID:
-`+wrapList(specIDs(), "  ", 76)+`
+` + wrapList(specIDs(), "  ", 76) + `
 
 Exit status: 0 when every must spec passed (should failures are warnings),
 1 when a must spec failed or a spec reached no verdict, 2 on bad usage or
-when the URL cannot be reached.`, std)
-	secret := addSecretFlags(fs)
-	target := addTargetFlags(fs)
-	labelFilter := fs.String("label-filter", "", "run only the specs whose labels match `EXPR` (Ginkgo syntax: 'must && signature', '!timing')")
-	seed := fs.Uint64("seed", 0, "seed of generated values such as SNR and constraints (0: random; session and measurement IDs are fresh on every run)")
-	junit := fs.String("junit-report", "", "write a JUnit XML report to `FILE`, for CI")
-	jsonReport := fs.String("json-report", "", "write Ginkgo's JSON report to `FILE`")
-	burst := fs.Int("burst", conformance.DefaultBurst, "sessions sent at once by the burst spec")
-	var scenarioArgs listFlag
-	fs.Var(&scenarioArgs, "scenarios", "add each scenario (a YAML `FILE` or a built-in name) as a spec, labelled scenario; further arguments are scenarios too")
-	if code, done := parse(fs, args, std); done {
-		return code
+when the URL cannot be reached.`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 0 && len(o.scenarios) == 0 {
+				return fmt.Errorf("unexpected argument %q: scenario files go after --scenarios", args[0])
+			}
+			return nil
+		},
+		ValidArgsFunction: completeScenarios,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.scenarios = append(o.scenarios, args...)
+			if err := o.complete(std); err != nil {
+				return err
+			}
+			return exited(runConformance(cmd.Context(), o, std))
+		},
 	}
-	if fs.NArg() > 0 && len(scenarioArgs) == 0 {
-		return usageError(std, "conformance", "unexpected argument %q: scenario files go after --scenarios", fs.Arg(0))
+	fs := cmd.Flags()
+	o.secret.register(fs)
+	o.target.register(fs, false)
+	fs.StringVar(&o.labelFilter, "label-filter", "", "run only the specs whose labels match `EXPR` (Ginkgo syntax: 'must && signature', '!timing')")
+	fs.Uint64Var(&o.seed, "seed", 0, "seed of generated values such as SNR and constraints (0: random; session and measurement IDs are fresh on every run)")
+	fs.StringVar(&o.junit, "junit-report", "", "write a JUnit XML report to `FILE`, for CI")
+	fs.StringVar(&o.jsonReport, "json-report", "", "write Ginkgo's JSON report to `FILE`")
+	fs.IntVar(&o.burst, "burst", conformance.DefaultBurst, "sessions sent at once by the burst spec")
+	fs.StringArrayVar(&o.scenarios, "scenarios", nil, "add each scenario (a YAML `FILE` or a built-in name) as a spec, labelled scenario; further arguments are scenarios too")
+	cmd.RegisterFlagCompletionFunc("scenarios", completeScenarios)
+	return cmd
+}
+
+// complete checks the flags and finds the webhook's URL.
+func (o *conformanceOptions) complete(std *stdio) error {
+	if err := o.target.validate(); err != nil {
+		return err
 	}
-	if err := target.validate(); err != nil {
-		return usageError(std, "conformance", "%v", err)
+	// 0 would be the suite's default: the flag's default already says it.
+	if err := atLeast("burst", o.burst, 1); err != nil {
+		return err
 	}
-	if *burst < 1 {
-		return usageError(std, "conformance", "--burst must be at least 1, got %d", *burst)
+	if o.url = o.target.webhookURL(std); o.url == "" {
+		return fmt.Errorf("%v: none given: pass --url or set WMS_WEBHOOK_URL", emitter.ErrBadURL)
 	}
-	url := target.url
-	if url == "" {
-		url = std.getenv("WMS_WEBHOOK_URL")
-	}
-	if url == "" {
-		return usageError(std, "conformance", "%v", emitter.ErrBadURL.Error()+": none given: pass --url or set WMS_WEBHOOK_URL")
-	}
-	signer, err := secret.signer(std)
+	return nil
+}
+
+// runConformance runs the suite against the webhook.
+func runConformance(ctx context.Context, o *conformanceOptions, std *stdio) int {
+	signer, err := o.secret.signer(std)
 	if err != nil {
 		return setupError(std, "conformance", err)
 	}
-	list, code := findScenarios(std, "conformance", append(scenarioArgs, fs.Args()...))
+	list, code := findScenarios(std, "conformance", o.scenarios)
 	if code != exitOK {
 		return code
 	}
-	var opts []emitter.Option
-	if target.caCert != "" {
-		opts = append(opts, emitter.WithCACert(target.caCert))
-	}
-	if target.insecure {
-		opts = append(opts, emitter.WithInsecureTLS())
-	}
-
 	sum, err := conformance.Run(ctx, conformance.Config{
-		URL:           url,
+		URL:           o.url,
 		Signer:        signer,
-		Timeout:       target.timeout,
-		Seed:          *seed,
-		LabelFilter:   *labelFilter,
-		JUnitReport:   *junit,
-		JSONReport:    *jsonReport,
+		Timeout:       o.target.timeout,
+		Seed:          o.seed,
+		LabelFilter:   o.labelFilter,
+		JUnitReport:   o.junit,
+		JSONReport:    o.jsonReport,
 		Scenarios:     list,
-		Burst:         *burst,
-		ClientOptions: opts,
+		Burst:         o.burst,
+		ClientOptions: o.target.tlsOptions(),
 		Out:           std.out,
 		Color:         isTerminal(std.out) && std.getenv("NO_COLOR") == "",
 	})
 	switch {
 	case errors.Is(err, conformance.ErrConfig):
-		return usageError(std, "conformance", "%s", strings.TrimPrefix(err.Error(), conformance.ErrConfig.Error()+": "))
+		// The suite's own checks of its configuration (the label filter,
+		// the report paths) are usage errors too.
+		printUsageError(std.errOut, "wms-mock conformance", strings.TrimPrefix(err.Error(), conformance.ErrConfig.Error()+": "))
+		return exitUsage
 	case errors.Is(err, conformance.ErrInterrupted):
 		fmt.Fprintf(std.errOut, "wms-mock conformance: %v\n", err)
 		return exitFail
@@ -133,15 +164,3 @@ func wrapList(words []string, indent string, width int) string {
 	b.WriteString(line)
 	return b.String()
 }
-
-// listFlag is a flag that may be given more than once.
-type listFlag []string
-
-func (l *listFlag) String() string { return strings.Join(*l, ",") }
-
-func (l *listFlag) Set(v string) error {
-	*l = append(*l, v)
-	return nil
-}
-
-var _ flag.Value = (*listFlag)(nil)

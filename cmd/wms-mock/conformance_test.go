@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/wmsmock/wms-mock/conformance"
-	"github.com/wmsmock/wms-mock/emitter"
+	"github.com/wmsmock/wms-mock/internal/testkit"
 	"github.com/wmsmock/wms-mock/receiver"
 )
 
@@ -24,11 +24,7 @@ var confEnv = []string{"WMS_MAC_SECRET=" + confSecret}
 // requests that reach it.
 func confServer(t *testing.T, wrap func(http.Handler) http.Handler) (*httptest.Server, *atomic.Int64) {
 	t.Helper()
-	signer, err := emitter.NewSigner([]byte(confSecret))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rc, err := receiver.New(signer)
+	rc, err := receiver.New(testkit.Signer(t, confSecret))
 	if err != nil {
 		t.Fatal(err)
 	}

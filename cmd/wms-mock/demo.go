@@ -10,14 +10,27 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/wmsmock/wms-mock/conformance"
 	"github.com/wmsmock/wms-mock/emitter"
+	"github.com/wmsmock/wms-mock/internal/humanize"
 	"github.com/wmsmock/wms-mock/receiver"
 	"github.com/wmsmock/wms-mock/scenarios"
 )
 
-func runDemo(ctx context.Context, std *stdio, args []string) int {
-	fs := newFlagSet("demo", "", `
+// demoOptions are demo's flags.
+type demoOptions struct {
+	seed   uint64
+	events string
+}
+
+func newDemoCmd(std *stdio) *cobra.Command {
+	o := &demoOptions{}
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "run the reference receiver, every built-in journey and the conformance suite against it",
+		Long: `
 The embedded default, and the quickest look at what wms-mock does: it
 starts the reference receiver on a free loopback port with a random MAC
 secret, plays every built-in journey against it (signed, sequenced, with
@@ -27,47 +40,36 @@ leaves the machine. Exit 0 when every delivery was accepted, the journeys
 broke no part of the documented contract, and every must spec passed.
 
   wms-mock demo
-  wms-mock demo --events demo.jsonl     keep what the receiver stored`, std)
-	seed := fs.Uint64("seed", 1, "seed for generated values: the same seed sends the same events")
-	events := fs.String("events", "", "store accepted events in `FILE` (JSON lines) instead of memory")
-	if code, done := parse(fs, args, std); done {
-		return code
+  wms-mock demo --events demo.jsonl     keep what the receiver stored`,
+		Args:              noArgs("demo takes flags only"),
+		ValidArgsFunction: cobra.NoFileCompletions,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return exited(runDemo(cmd.Context(), o, std))
+		},
 	}
-	if fs.NArg() > 0 {
-		return usageError(std, "demo", "unexpected argument %q: demo takes flags only", fs.Arg(0))
-	}
+	cmd.Flags().Uint64Var(&o.seed, "seed", 1, "seed for generated values: the same seed sends the same events")
+	cmd.Flags().StringVar(&o.events, "events", "", "store accepted events in `FILE` (JSON lines) instead of memory")
+	return cmd
+}
 
+// runDemo runs the receiver, the journeys and the suite, and prints the
+// summary.
+func runDemo(ctx context.Context, o *demoOptions, std *stdio) int {
 	var secret [32]byte
 	rand.Read(secret[:])
 	signer, err := emitter.NewSigner(secret[:])
 	if err != nil {
 		return setupError(std, "demo", err)
 	}
-	var opts []receiver.Option
-	if *events != "" {
-		opts = append(opts, receiver.WithEventsFile(*events))
-	}
-	rcv, err := receiver.New(signer, opts...)
+	rcv, url, stopReceiver, err := startDemoReceiver(signer, o.events)
 	if err != nil {
 		return setupError(std, "demo", err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		rcv.Close()
-		return setupError(std, "demo", fmt.Errorf("cannot listen on loopback: %w", err))
-	}
-	url := "http://" + ln.Addr().String() + "/webhook"
-	serveCtx, stopServing := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- receiver.Serve(serveCtx, receiver.NewServer(ln.Addr().String(), rcv), ln) }()
-	stopReceiver := func() error {
-		stopServing()
-		return errors.Join(<-served, rcv.Close())
-	}
 
 	fmt.Fprintf(std.out, "Reference receiver on %s (random MAC secret).\n\n", url)
-	journeysOK, delivered := playJourneys(ctx, std.out, url, signer, *seed)
-	journeyFindings, journeyStats := rcv.Findings(), rcv.Stats()
+	var d demoResult
+	d.journeysOK, d.delivered = playJourneys(ctx, std.out, url, signer, o.seed)
+	d.findings, d.events = rcv.Findings(), rcv.Stats().Events
 	if ctx.Err() != nil {
 		stopReceiver()
 		fmt.Fprintln(std.errOut, "wms-mock demo: interrupted")
@@ -75,39 +77,79 @@ broke no part of the documented contract, and every must spec passed.
 	}
 
 	fmt.Fprintln(std.out, "\nConformance suite against the reference receiver:")
-	sum, confErr := conformance.Run(ctx, conformance.Config{URL: url, Signer: signer, Seed: *seed, Out: std.out, Color: isTerminal(std.out)})
-	stopErr := stopReceiver()
-
-	stats := rcv.Stats()
-	fmt.Fprintf(std.out, "\nSummary\n  journeys: %d deliveries, %s\n", delivered, verdictWord(journeysOK))
-	printEventCounts(std.out, journeyStats.Events)
-	fmt.Fprintf(std.out, "  receiver, journeys and suite together: %d events stored, %d redeliveries answered 2xx, %d requests refused\n",
-		stats.Accepted, stats.Duplicates, sumValues(stats.Rejected))
-	if len(journeyFindings) == 0 {
-		fmt.Fprintln(std.out, "  contract findings on the journeys: none")
-	} else {
-		fmt.Fprintf(std.out, "  contract findings on the journeys: %d\n", len(journeyFindings))
-		for _, f := range journeyFindings {
-			fmt.Fprintf(std.out, "    %s\n", f)
-		}
-	}
-	confOK := confErr == nil && sum.OK()
-	switch {
-	case confErr != nil:
-		fmt.Fprintf(std.out, "  conformance: did not run to the end: %s\n", firstLine(confErr.Error()))
-	default:
-		fmt.Fprintf(std.out, "  conformance: %d passed, %d must failed, %d should failed (%s)\n",
-			sum.Passed, sum.MustFailed, sum.ShouldFailed, sum.Duration.Round(time.Millisecond))
-	}
-	if stopErr != nil {
-		fmt.Fprintf(std.out, "  receiver: %s\n", firstLine(stopErr.Error()))
-	}
-	ok := journeysOK && len(journeyFindings) == 0 && confOK && stopErr == nil
-	fmt.Fprintf(std.out, "  verdict: %s\n", verdictWord(ok))
-	if !ok {
+	d.suite, d.suiteErr = conformance.Run(ctx, conformance.Config{URL: url, Signer: signer, Seed: o.seed, Out: std.out, Color: isTerminal(std.out)})
+	d.stopErr = stopReceiver()
+	d.stats = rcv.Stats()
+	if !d.print(std.out) {
 		return exitFail
 	}
 	return exitOK
+}
+
+// startDemoReceiver serves the reference receiver on a free loopback
+// port; stop shuts it down and reports what went wrong while it ran.
+func startDemoReceiver(signer *emitter.Signer, eventsFile string) (rcv *receiver.Receiver, url string, stop func() error, err error) {
+	var opts []receiver.Option
+	if eventsFile != "" {
+		opts = append(opts, receiver.WithEventsFile(eventsFile))
+	}
+	rcv, err = receiver.New(signer, opts...)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		rcv.Close()
+		return nil, "", nil, fmt.Errorf("cannot listen on loopback: %w", err)
+	}
+	serveCtx, stopServing := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- receiver.Serve(serveCtx, receiver.NewServer(ln.Addr().String(), rcv), ln) }()
+	stop = func() error {
+		stopServing()
+		return errors.Join(<-served, rcv.Close())
+	}
+	return rcv, "http://" + ln.Addr().String() + "/webhook", stop, nil
+}
+
+// demoResult is what the demo found, for its summary.
+type demoResult struct {
+	journeysOK bool
+	delivered  int
+	findings   []receiver.Finding
+	events     map[string]int // the journeys' events, by kind
+	suite      conformance.Summary
+	suiteErr   error
+	stopErr    error
+	stats      receiver.Stats // journeys and suite together
+}
+
+// print writes the summary and reports whether the demo passed.
+func (d *demoResult) print(w io.Writer) bool {
+	fmt.Fprintf(w, "\nSummary\n  journeys: %d deliveries, %s\n", d.delivered, verdictWord(d.journeysOK))
+	printEventCounts(w, d.events)
+	fmt.Fprintf(w, "  receiver, journeys and suite together: %d events stored, %d redeliveries answered 2xx, %d requests refused\n",
+		d.stats.Accepted, d.stats.Duplicates, sumValues(d.stats.Rejected))
+	if len(d.findings) == 0 {
+		fmt.Fprintln(w, "  contract findings on the journeys: none")
+	} else {
+		fmt.Fprintf(w, "  contract findings on the journeys: %d\n", len(d.findings))
+		for _, f := range d.findings {
+			fmt.Fprintf(w, "    %s\n", f)
+		}
+	}
+	if d.suiteErr != nil {
+		fmt.Fprintf(w, "  conformance: did not run to the end: %s\n", firstLine(d.suiteErr.Error()))
+	} else {
+		fmt.Fprintf(w, "  conformance: %d passed, %d must failed, %d should failed (%s)\n",
+			d.suite.Passed, d.suite.MustFailed, d.suite.ShouldFailed, d.suite.Duration.Round(time.Millisecond))
+	}
+	if d.stopErr != nil {
+		fmt.Fprintf(w, "  receiver: %s\n", firstLine(d.stopErr.Error()))
+	}
+	ok := d.journeysOK && len(d.findings) == 0 && d.suiteErr == nil && d.suite.OK() && d.stopErr == nil
+	fmt.Fprintf(w, "  verdict: %s\n", verdictWord(ok))
+	return ok
 }
 
 // playJourneys sends every built-in journey to url, printing a line per
@@ -164,7 +206,7 @@ func describeAttempt(a emitter.Attempt) string {
 	if a.Class != "" {
 		return fmt.Sprintf("%s: %s", a.Class, a.Message)
 	}
-	return fmt.Sprintf("answered %d in %s", a.Status, a.Latency.Round(time.Microsecond))
+	return fmt.Sprintf("answered %d in %s", a.Status, humanize.Duration(a.Latency))
 }
 
 func printEventCounts(out io.Writer, counts map[string]int) {
@@ -178,11 +220,4 @@ func sumValues(m map[int]int) int {
 		n += v
 	}
 	return n
-}
-
-func verdictWord(ok bool) string {
-	if ok {
-		return "ok"
-	}
-	return "FAILED"
 }

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/wmsmock/wms-mock/internal/testkit"
 )
 
 func TestDemoRunsEverythingAgainstTheReferenceReceiver(t *testing.T) {
@@ -41,15 +43,13 @@ func TestDemoRunsEverythingAgainstTheReferenceReceiver(t *testing.T) {
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		var line struct {
-			Envelope struct {
-				SessionID string `json:"sessionId"`
-				Sequence  int64  `json:"sequence"`
-			} `json:"envelope"`
+			Envelope json.RawMessage `json:"envelope"`
 		}
 		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
 			t.Fatalf("events file line %d: %v", lines+1, err)
 		}
-		key := line.Envelope.SessionID + "/" + strconv.FormatInt(line.Envelope.Sequence, 10)
+		env := testkit.Decode(t, line.Envelope)
+		key := env.SessionID + "/" + strconv.FormatInt(env.Sequence, 10)
 		if seen[key] {
 			t.Errorf("event %s stored twice", key)
 		}

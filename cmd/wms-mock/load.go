@@ -3,7 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -11,12 +11,37 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/wmsmock/wms-mock/emitter"
 	"github.com/wmsmock/wms-mock/load"
 )
 
-func runLoad(ctx context.Context, std *stdio, args []string) int {
-	fs := newFlagSet("load", "", `
+// loadOptions are load's flags.
+type loadOptions struct {
+	target      targetFlags
+	secret      secretFlags
+	sessions    int
+	duration    time.Duration
+	concurrency int
+	rate        float64
+	mixFlag     string
+	seed        uint64
+	json        bool
+
+	mix []load.Weighted // mixFlag, parsed
+}
+
+// defaultLoadDuration is how long a run lasts with neither --sessions nor
+// --duration.
+const defaultLoadDuration = 10 * time.Second
+
+func newLoadCmd(std *stdio) *cobra.Command {
+	o := &loadOptions{}
+	cmd := &cobra.Command{
+		Use:   "load",
+		Short: "send many concurrent realistic sessions and report latency",
+		Long: `
 Send many concurrent realistic WMS sessions to a webhook and report how fast
 it answers: latency percentiles (p50, p90, p99, p99.9, max), status counts
 and failure classes. Each session is a built-in journey drawn at random
@@ -53,63 +78,83 @@ bad usage or an unreachable URL.
 missed, duration_s, rps (deliveries per second), latency_ms {p50, p90,
 p99, "p99.9", max}, lag_ms {p50, p99, max} (open model only), status
 {code: count}, failures {class: count}, sessions {started, completed},
-journeys, seed.`, std)
-	target := addTargetFlags(fs)
-	secret := addSecretFlags(fs)
-	sessions := fs.Int("sessions", 0, "run `N` sessions, then stop")
-	duration := fs.Duration("duration", 0, "run for `D`, then stop (default 10s unless --sessions is given)")
-	concurrency := fs.Int("concurrency", load.DefaultConcurrency, "sessions in flight (closed model), or the most requests in flight with --rate (at most 100000)")
-	rate := fs.Float64("rate", 0, "open model: send `R` events per second whatever the receiver does (0.001 to 1e6; 0 is the closed model)")
-	mixFlag := fs.String("mix", "", "draw sessions from the scenarios of `NAME=WEIGHT,...` (built-in names or YAML files; default every built-in journey alike)")
-	seed := fs.Uint64("seed", 0, "seed of the journeys drawn and their generated values, not of the session IDs, which are new each run (default random; the summary shows it)")
-	asJSON := fs.Bool("json", false, "print one JSON object instead of the text summary")
-	if code, done := parse(fs, args, std); done {
-		return code
+journeys, seed.`,
+		Args:              noArgs("scenarios go in --mix NAME=WEIGHT"),
+		ValidArgsFunction: cobra.NoFileCompletions,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.complete(cmd.Flags().Changed); err != nil {
+				return err
+			}
+			return exited(runLoad(cmd.Context(), o, std))
+		},
 	}
-	if fs.NArg() > 0 {
-		return usageError(std, "load", "unexpected argument %q: scenarios go in --mix NAME=WEIGHT", fs.Arg(0))
+	fs := cmd.Flags()
+	o.target.register(fs, false)
+	o.secret.register(fs)
+	fs.IntVar(&o.sessions, "sessions", 0, "run `N` sessions, then stop")
+	fs.Var((*durationValue)(&o.duration), "duration", "run for `D`, then stop (default "+defaultLoadDuration.String()+" unless --sessions is given)")
+	fs.IntVar(&o.concurrency, "concurrency", load.DefaultConcurrency,
+		fmt.Sprintf("sessions in flight (closed model), or the most requests in flight with --rate (at most %d)", load.MaxConcurrency))
+	fs.Float64Var(&o.rate, "rate", 0,
+		fmt.Sprintf("open model: send `R` events per second whatever the receiver does (%s to %s; 0 is the closed model)", number(load.MinRate), number(load.MaxRate)))
+	fs.StringVar(&o.mixFlag, "mix", "", "draw sessions from the scenarios of `NAME=WEIGHT,...` (built-in names or YAML files; default every built-in journey alike)")
+	fs.Uint64Var(&o.seed, "seed", 0, "seed of the journeys drawn and their generated values, not of the session IDs, which are new each run (default random; the summary shows it)")
+	fs.BoolVar(&o.json, "json", false, "print one JSON object instead of the text summary")
+	return cmd
+}
+
+// complete checks the flags and fills in the defaults that depend on
+// which flags were given. The bounds of --concurrency and --rate are the
+// load generator's own.
+func (o *loadOptions) complete(given func(flag string) bool) error {
+	if err := o.target.validate(); err != nil {
+		return err
 	}
-	if err := target.validate(); err != nil {
-		return usageError(std, "load", "%v", err)
-	}
-	given := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	switch {
-	case given["sessions"] && given["duration"]:
-		return usageError(std, "load", "give --sessions or --duration, not both")
-	case given["sessions"] && *sessions <= 0:
-		return usageError(std, "load", "--sessions must be 1 or more, got %d", *sessions)
-	case given["duration"] && *duration <= 0:
-		return usageError(std, "load", "--duration must be positive, got %v", *duration)
-	case *concurrency <= 0 || *concurrency > load.MaxConcurrency:
-		return usageError(std, "load", "--concurrency must be from 1 to %d, got %d", load.MaxConcurrency, *concurrency)
-	case *rate != 0 && !(*rate >= 0.001 && *rate <= 1e6):
-		return usageError(std, "load", "--rate must be from 0.001 to 1e6 events per second (or 0 for the closed model), got %g", *rate)
-	case !given["sessions"] && !given["duration"]:
-		*duration = 10 * time.Second
+	case given("sessions") && given("duration"):
+		return errors.New("give --sessions or --duration, not both")
+	case given("sessions"):
+		if err := atLeast("sessions", o.sessions, 1); err != nil {
+			return err
+		}
+	case given("duration"):
+		if err := positive("duration", o.duration); err != nil {
+			return err
+		}
+	default:
+		o.duration = defaultLoadDuration
 	}
-	if !given["seed"] {
+	if err := load.CheckConcurrency(o.concurrency); err != nil {
+		return fmt.Errorf("--concurrency: %w", err)
+	}
+	if err := load.CheckRate(o.rate); err != nil {
+		return fmt.Errorf("--rate: %w", err)
+	}
+	if !given("seed") {
 		// Below 2^53, so that every JSON reader keeps it exact.
-		*seed = rand.Uint64N(1 << 53)
+		o.seed = rand.Uint64N(1 << 53)
 	}
-	var mix []load.Weighted
-	if *mixFlag != "" {
+	if o.mixFlag != "" {
 		var err error
-		if mix, err = load.ParseMix(*mixFlag); err != nil {
-			return usageError(std, "load", "--mix: %v", err)
+		if o.mix, err = load.ParseMix(o.mixFlag); err != nil {
+			return fmt.Errorf("--mix: %w", err)
 		}
 	}
+	return nil
+}
 
-	signer, err := secret.signer(std)
+// runLoad checks that the webhook answers, runs the load and reports it.
+func runLoad(ctx context.Context, o *loadOptions, std *stdio) int {
+	signer, err := o.secret.signer(std)
 	if err != nil {
 		return setupError(std, "load", err)
 	}
-	client, err := target.client(std, *concurrency)
+	client, err := o.target.client(std, o.concurrency)
 	if err != nil {
 		return setupError(std, "load", err)
 	}
 	defer client.Close()
-	src, err := load.MixSource(mix, signer, *seed)
+	src, err := load.MixSource(o.mix, signer, o.seed)
 	if err != nil {
 		return setupError(std, "load", err)
 	}
@@ -117,11 +162,11 @@ journeys, seed.`, std)
 		return setupError(std, "load", err)
 	}
 
-	tuneGC(*concurrency)
+	tuneGC(o.concurrency)
 	cfg := load.Config{
 		Source: src, Sender: client,
-		Sessions: *sessions, Duration: *duration,
-		Concurrency: *concurrency, Rate: *rate,
+		Sessions: o.sessions, Duration: o.duration,
+		Concurrency: o.concurrency, Rate: o.rate,
 	}
 	showProgress := isTerminal(std.errOut)
 	if showProgress {
@@ -134,17 +179,17 @@ journeys, seed.`, std)
 	if err != nil && res == nil {
 		return setupError(std, "load", err)
 	}
-	if *asJSON {
+	if o.json {
 		out, jerr := json.Marshal(struct {
 			*load.Result
 			Seed uint64 `json:"seed"`
-		}{res, *seed})
+		}{res, o.seed})
 		if jerr != nil {
 			return setupError(std, "load", jerr)
 		}
 		fmt.Fprintf(std.out, "%s\n", out)
 	} else {
-		fmt.Fprintf(std.out, "wms-mock load: %s, seed %d\n", emitter.RedactURL(client.URL()), *seed)
+		fmt.Fprintf(std.out, "wms-mock load: %s, seed %d\n", emitter.RedactURL(client.URL()), o.seed)
 		res.WriteText(std.out)
 	}
 	switch {

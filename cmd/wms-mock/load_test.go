@@ -2,59 +2,28 @@ package main
 
 import (
 	"encoding/json"
-	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
-	"github.com/wmsmock/wms-mock/emitter"
+	"github.com/wmsmock/wms-mock/internal/testkit"
 )
 
 const loadSecret = "cli-load-secret-8f3a"
 
-// loadRecorder is a webhook that verifies every MAC and keeps each
-// session's sequences in arrival order.
-type loadRecorder struct {
-	signer *emitter.Signer
-	status int
-
-	mu      sync.Mutex
-	seqs    map[string][]int64
-	badMACs int
-}
-
-func startLoadRecorder(t *testing.T, status int) (*loadRecorder, string) {
+// startLoadRecorder starts a webhook that verifies every MAC, keeps each
+// session's sequences in arrival order, and answers each POST with status
+// (and the reachability check before the run, a GET, with 405).
+func startLoadRecorder(t *testing.T, status int) (*testkit.Receiver, string) {
 	t.Helper()
-	signer, err := emitter.NewSigner([]byte(loadSecret))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec := &loadRecorder{signer: signer, status: status, seqs: map[string][]int64{}}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost {
-			// The reachability check before the run; deliveries are POSTs.
-			w.WriteHeader(http.StatusMethodNotAllowed)
-			return
+	rec := testkit.NewReceiver(t, testkit.Signer(t, loadSecret), testkit.WithStatus(func(d testkit.Delivery) int {
+		if d.Method != http.MethodPost {
+			return http.StatusMethodNotAllowed
 		}
-		body, _ := io.ReadAll(r.Body)
-		var env struct {
-			SessionID string `json:"sessionId"`
-			Sequence  int64  `json:"sequence"`
-		}
-		err := json.Unmarshal(body, &env)
-		rec.mu.Lock()
-		if err != nil || rec.signer.Verify(r.Header.Get(emitter.HeaderMAC), body) != nil {
-			rec.badMACs++
-		}
-		rec.seqs[env.SessionID] = append(rec.seqs[env.SessionID], env.Sequence)
-		rec.mu.Unlock()
-		w.WriteHeader(rec.status)
+		return status
 	}))
-	t.Cleanup(srv.Close)
-	return rec, srv.URL + "/webhook"
+	return rec, rec.URL
 }
 
 type loadJSON struct {
@@ -98,10 +67,9 @@ func TestLoadSendsOrderedSignedSessions(t *testing.T) {
 			if err := json.Unmarshal([]byte(res.stdout), &out); err != nil {
 				t.Fatalf("stdout is not one JSON object: %v\n%s", err, res.stdout)
 			}
-			rec.mu.Lock()
-			defer rec.mu.Unlock()
+			sessions := rec.Sequences()
 			var received uint64
-			for id, seqs := range rec.seqs {
+			for id, seqs := range sessions {
 				received += uint64(len(seqs))
 				for k, seq := range seqs {
 					if seq != int64(k) {
@@ -109,11 +77,11 @@ func TestLoadSendsOrderedSignedSessions(t *testing.T) {
 					}
 				}
 			}
-			if rec.badMACs != 0 {
-				t.Errorf("%d events did not verify", rec.badMACs)
+			if n := rec.BadMACs(); n != 0 {
+				t.Errorf("%d events did not verify", n)
 			}
-			if len(rec.seqs) != 25 || out.Sessions.Started != 25 || out.Sessions.Completed != 25 {
-				t.Errorf("receiver saw %d sessions, load reports %+v: want 25", len(rec.seqs), out.Sessions)
+			if len(sessions) != 25 || out.Sessions.Started != 25 || out.Sessions.Completed != 25 {
+				t.Errorf("receiver saw %d sessions, load reports %+v: want 25", len(sessions), out.Sessions)
 			}
 			if out.Sent != received || out.OK != received || out.Failed != 0 || out.Status["200"] != received {
 				t.Errorf("load reports sent %d, ok %d, failed %d, status %v; the receiver got %d", out.Sent, out.OK, out.Failed, out.Status, received)

@@ -12,14 +12,28 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/wmsmock/wms-mock/receiver"
 )
 
 // maxSummaryFindings bounds the findings printed in the summary.
 const maxSummaryFindings = 50
 
-func runReceive(ctx context.Context, std *stdio, args []string) int {
-	fs := newFlagSet("receive", "", `
+// receiveOptions are receive's flags.
+type receiveOptions struct {
+	secret    secretFlags
+	listen    string
+	events    string
+	maxEvents int
+}
+
+func newReceiveCmd(std *stdio) *cobra.Command {
+	o := &receiveOptions{}
+	cmd := &cobra.Command{
+		Use:   "receive",
+		Short: "run the reference receiver",
+		Long: `
 Run the reference receiver: a webhook endpoint that does what a correct one
 must. It answers POST on any path, so register whatever URL you like:
 
@@ -57,48 +71,61 @@ Config ID's MAC secret. Each event the vendor sends is then checked:
   cloudflared tunnel --url http://127.0.0.1:8080     (or: ngrok http 8080)
 Anyone who finds the tunnel's URL can reach the receiver: deliveries without
 the MAC secret are refused, and /events shows a session only to who passes
-its ID.`, std)
-	secret := addSecretFlags(fs)
-	listen := fs.String("listen", "127.0.0.1:8080", "listen on `ADDR` (host:port; port 0 picks a free one, logged at start)")
-	events := fs.String("events", "", "append each accepted event to `FILE`, one JSON line, on disk before the answer; an existing file is read back, so duplicates stay duplicates across restarts")
-	maxEvents := fs.Int("max-events", receiver.DefaultMemoryLimit, "keep the last `N` events in memory; the duplicate index reaches that far back")
-	if code, done := parse(fs, args, std); done {
-		return code
+its ID.`,
+		Args:              noArgs("receive takes flags only"),
+		ValidArgsFunction: cobra.NoFileCompletions,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.validate(); err != nil {
+				return err
+			}
+			return exited(runReceive(cmd.Context(), o, std))
+		},
 	}
-	if fs.NArg() > 0 {
-		return usageError(std, "receive", "unexpected argument %q: receive takes flags only", fs.Arg(0))
+	fs := cmd.Flags()
+	o.secret.register(fs)
+	fs.StringVar(&o.listen, "listen", "127.0.0.1:8080", "listen on `ADDR` (host:port; port 0 picks a free one, logged at start)")
+	fs.StringVar(&o.events, "events", "", "append each accepted event to `FILE`, one JSON line, on disk before the answer; an existing file is read back, so duplicates stay duplicates across restarts")
+	fs.IntVar(&o.maxEvents, "max-events", receiver.DefaultMemoryLimit, "keep the last `N` events in memory; the duplicate index reaches that far back")
+	return cmd
+}
+
+func (o *receiveOptions) validate() error {
+	if err := atLeast("max-events", o.maxEvents, 1); err != nil {
+		return err
 	}
-	if *maxEvents < 1 {
-		return usageError(std, "receive", "--max-events must be 1 or more, got %d", *maxEvents)
+	if _, _, err := net.SplitHostPort(o.listen); err != nil {
+		return fmt.Errorf("--listen %q: want host:port, such as 127.0.0.1:8080 or :8080", o.listen)
 	}
-	signer, err := secret.signer(std)
+	return nil
+}
+
+// runReceive serves the reference receiver until ctx ends, then prints
+// what it saw.
+func runReceive(ctx context.Context, o *receiveOptions, std *stdio) int {
+	signer, err := o.secret.signer(std)
 	if err != nil {
 		return setupError(std, "receive", err)
 	}
 
 	logger := slog.New(slog.NewTextHandler(std.errOut, nil))
-	opts := []receiver.Option{receiver.WithLogger(logger), receiver.WithMemoryLimit(*maxEvents)}
-	if *events != "" {
-		opts = append(opts, receiver.WithEventsFile(*events))
+	opts := []receiver.Option{receiver.WithLogger(logger), receiver.WithMemoryLimit(o.maxEvents)}
+	if o.events != "" {
+		opts = append(opts, receiver.WithEventsFile(o.events))
 	}
 	rc, err := receiver.New(signer, opts...)
 	if err != nil {
 		return setupError(std, "receive", err)
 	}
-	if _, _, err := net.SplitHostPort(*listen); err != nil {
-		rc.Close()
-		return usageError(std, "receive", "--listen %q: want host:port, such as 127.0.0.1:8080 or :8080", *listen)
-	}
-	ln, err := net.Listen("tcp", *listen)
+	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
 		rc.Close()
-		return setupError(std, "receive", fmt.Errorf("cannot listen on %s: %w (pick another --listen address)", *listen, err))
+		return setupError(std, "receive", fmt.Errorf("cannot listen on %s: %w (pick another --listen address)", o.listen, err))
 	}
-	srv := receiver.NewServer(*listen, rc)
+	srv := receiver.NewServer(o.listen, rc)
 	srv.ErrorLog = slog.NewLogLogger(logger.Handler(), slog.LevelWarn)
 	url := "http://" + ln.Addr().String()
-	if *events != "" {
-		logger.Info("listening", "url", url, "events", *events, "reloaded", rc.Stats().Reloaded)
+	if o.events != "" {
+		logger.Info("listening", "url", url, "events", o.events, "reloaded", rc.Stats().Reloaded)
 	} else {
 		logger.Info("listening", "url", url)
 	}
@@ -106,7 +133,7 @@ its ID.`, std)
 	start := time.Now()
 	serveErr := receiver.Serve(ctx, srv, ln)
 	err = errors.Join(serveErr, rc.Close())
-	printReceiveSummary(std.out, rc, url, time.Since(start), *events, err == nil)
+	printReceiveSummary(std.out, rc, url, time.Since(start), o.events, err == nil)
 	if err != nil {
 		fmt.Fprintf(std.errOut, "wms-mock receive: %s\n", firstLine(err.Error()))
 		return exitFail

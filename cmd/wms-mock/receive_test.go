@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/wmsmock/wms-mock/emitter"
+	"github.com/wmsmock/wms-mock/internal/testkit"
 	"github.com/wmsmock/wms-mock/receiver"
 )
 
@@ -167,13 +168,10 @@ func eventsFileKeys(t *testing.T, path string, torn bool) map[string]string {
 			ReceivedAt time.Time       `json:"receivedAt"`
 			Envelope   json.RawMessage `json:"envelope"`
 		}
-		var env struct {
-			SessionID string `json:"sessionId"`
-			Sequence  int64  `json:"sequence"`
-		}
-		if err := json.Unmarshal([]byte(l), &rec); err != nil || rec.ReceivedAt.IsZero() || json.Unmarshal(rec.Envelope, &env) != nil {
+		if err := json.Unmarshal([]byte(l), &rec); err != nil || rec.ReceivedAt.IsZero() {
 			t.Fatalf("bad line %q: %v", l, err)
 		}
+		env := testkit.Decode(t, rec.Envelope)
 		key := fmt.Sprintf("%s/%d", env.SessionID, env.Sequence)
 		if _, dup := out[key]; dup {
 			t.Fatalf("%s is stored twice", key)
@@ -220,8 +218,8 @@ func TestReceiveSetupErrors(t *testing.T) {
 }
 
 func TestReceiveServesLogsAndSummarises(t *testing.T) {
-	signer, _ := emitter.NewSigner([]byte(receiveSecret))
-	forger, _ := emitter.NewSigner([]byte("not-the-secret"))
+	signer := testkit.Signer(t, receiveSecret)
+	forger := testkit.Signer(t, "not-the-secret")
 	path := filepath.Join(t.TempDir(), "events.jsonl")
 	p := startReceive(t, "--events", path)
 	hook := p.url + "/webhooks/wms"
@@ -310,7 +308,7 @@ func TestReceiveServesLogsAndSummarises(t *testing.T) {
 // kill -9 in the middle of a stream of deliveries loses no event that was
 // answered 2xx, and the restarted receiver still knows every one of them.
 func TestReceiveSurvivesKill9(t *testing.T) {
-	signer, _ := emitter.NewSigner([]byte(receiveSecret))
+	signer := testkit.Signer(t, receiveSecret)
 	path := filepath.Join(t.TempDir(), "events.jsonl")
 	p := startReceive(t, "--events", path)
 

@@ -4,18 +4,43 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/wmsmock/wms-mock/emitter"
+	"github.com/wmsmock/wms-mock/internal/humanize"
 	"github.com/wmsmock/wms-mock/scenarios"
 )
 
-func runRun(ctx context.Context, std *stdio, args []string) int {
-	fs := newFlagSet("run", "[SCENARIO...]", `
+// runOptions are run's flags and arguments.
+type runOptions struct {
+	secret      secretFlags
+	target      targetFlags
+	paceFlag    string
+	seed        uint64
+	startTime   int64
+	concurrency int
+	json        bool
+	scenarios   []string // built-in names or YAML files; none: every journey
+
+	pace scenarios.Pace // paceFlag, parsed
+}
+
+// maxStartTime is the largest --start-time: a Unix time in seconds has 10
+// digits until the year 2286 and 11 until 5138; 13 digits are
+// milliseconds.
+const maxStartTime = 99_999_999_999
+
+func newRunCmd(std *stdio) *cobra.Command {
+	o := &runOptions{}
+	cmd := &cobra.Command{
+		Use:   "run [SCENARIO...]",
+		Short: "emit scenarios (built-in names or YAML files) to a webhook and report each delivery",
+		Long: `
 Emit scenarios to a webhook and report the answer to every delivery.
 SCENARIO is a built-in name ('wms-mock list' shows them) or a YAML file
 (docs/scenarios.md describes the schema); with none, every built-in
@@ -32,66 +57,81 @@ expects (2xx unless the step says otherwise), 1 when any differs or a
 scenario file is invalid, 2 on a usage error or when the target cannot be
 reached at all: when a delivery gets no connection (refused, no such host,
 no TCP connection within --timeout, a TLS failure) before any has been
-answered, the run stops there instead of trying the rest.`, std)
-	secret := addSecretFlags(fs)
-	target := addTargetFlags(fs)
-	target.addRetries(fs)
-	paceFlag := fs.String("pace", "fast", "`MODE`: fast (no waiting; timestamps still follow the scenario's clock), realtime, or xN (N times faster than real time)")
-	seed := fs.Uint64("seed", 0, "`N` for the generated values (session and measurement IDs, SNR): same seed, same bytes (default random, printed in the summary)")
-	startTime := fs.Int64("start-time", 0, "`UNIX` seconds of the sessions' first event, for reproducible timestamps (default now, per session)")
-	concurrency := fs.Int("concurrency", 1, "play `N` sessions at once")
-	asJSON := fs.Bool("json", false, "print one JSON object per delivery, then a summary object")
-	if code, done := parse(fs, args, std); done {
-		return code
+answered, the run stops there instead of trying the rest.`,
+		ValidArgsFunction: completeScenarios,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.scenarios = args
+			if err := o.complete(cmd.Flags().Changed("seed")); err != nil {
+				return err
+			}
+			return exited(runRun(cmd.Context(), o, std))
+		},
 	}
-	pace, err := scenarios.ParsePace(*paceFlag)
-	if err != nil {
-		return usageError(std, "run", "--pace: %v", err)
-	}
-	if *concurrency < 1 {
-		return usageError(std, "run", "--concurrency must be 1 or more, got %d", *concurrency)
-	}
-	if *startTime < 0 {
-		return usageError(std, "run", "--start-time is Unix seconds, 0 or more, got %d", *startTime)
-	}
-	if err := target.validate(); err != nil {
-		return usageError(std, "run", "%v", err)
-	}
-	seedGiven := false
-	fs.Visit(func(f *flag.Flag) { seedGiven = seedGiven || f.Name == "seed" })
-	if !seedGiven {
-		*seed = rand.Uint64N(1e9)
-	}
+	fs := cmd.Flags()
+	o.secret.register(fs)
+	o.target.register(fs, true)
+	fs.StringVar(&o.paceFlag, "pace", "fast", "`MODE`: fast (no waiting; timestamps still follow the scenario's clock), realtime, or xN (N times faster than real time)")
+	fs.Uint64Var(&o.seed, "seed", 0, "`N` for the generated values (session and measurement IDs, SNR): same seed, same bytes (default random, printed in the summary)")
+	fs.Int64Var(&o.startTime, "start-time", 0, "`UNIX` seconds of the sessions' first event, for reproducible timestamps (default now, per session)")
+	fs.IntVar(&o.concurrency, "concurrency", 1, "play `N` sessions at once")
+	fs.BoolVar(&o.json, "json", false, "print one JSON object per delivery, then a summary object")
+	cmd.RegisterFlagCompletionFunc("pace", cobra.FixedCompletions([]cobra.Completion{"fast", "realtime", "x10"}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
 
+// complete checks the flags and fills in what they leave to chance: a
+// random seed unless one was given.
+func (o *runOptions) complete(seedGiven bool) error {
+	pace, err := scenarios.ParsePace(o.paceFlag)
+	if err != nil {
+		return fmt.Errorf("--pace: %v", err)
+	}
+	o.pace = pace
+	if err := atLeast("concurrency", o.concurrency, 1); err != nil {
+		return err
+	}
+	switch {
+	case o.startTime < 0:
+		return fmt.Errorf("--start-time is Unix seconds, 0 or more, got %d", o.startTime)
+	case o.startTime > maxStartTime:
+		return fmt.Errorf("--start-time %d looks like milliseconds: give Unix seconds, such as %d", o.startTime, o.startTime/1000)
+	}
+	if err := o.target.validate(); err != nil {
+		return err
+	}
+	if !seedGiven {
+		o.seed = rand.Uint64N(1e9)
+	}
+	return nil
+}
+
+// runRun plays the scenarios and reports every delivery.
+func runRun(ctx context.Context, o *runOptions, std *stdio) int {
 	list := scenarios.Journeys()
-	if fs.NArg() > 0 {
+	if len(o.scenarios) > 0 {
 		var code int
-		if list, code = findScenarios(std, "run", fs.Args()); code != exitOK {
+		if list, code = findScenarios(std, "run", o.scenarios); code != exitOK {
 			return code
 		}
 	}
-	signer, err := secret.signer(std)
+	signer, err := o.secret.signer(std)
 	if err != nil {
 		return setupError(std, "run", err)
 	}
-	client, err := target.client(std, *concurrency)
+	client, err := o.target.client(std, o.concurrency)
 	if err != nil {
-		raw := target.url
-		if raw == "" {
-			raw = std.getenv("WMS_WEBHOOK_URL")
-		}
 		return setupError(std, "run", err)
 	}
 	defer client.Close()
 
-	opts := scenarios.ExpandOptions{Seed: *seed, Signer: signer}
-	if *startTime > 0 {
-		opts.Start = time.Unix(*startTime, 0)
+	opts := scenarios.ExpandOptions{Seed: o.seed, Signer: signer}
+	if o.startTime > 0 {
+		opts.Start = time.Unix(o.startTime, 0)
 	}
-	rep := newRunReport(std.out, *asJSON, list)
+	rep := newRunReport(std.out, o.json, list)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	runner := &scenarios.Runner{Sender: client, Pace: pace, Concurrency: *concurrency}
+	runner := &scenarios.Runner{Sender: client, Pace: o.pace, Concurrency: o.concurrency}
 	begin := time.Now()
 	err = runner.Run(ctx, list, opts, func(r scenarios.Result) {
 		rep.add(r)
@@ -99,7 +139,7 @@ answered, the run stops there instead of trying the rest.`, std)
 			cancel() // nothing answered and nothing will: stop now
 		}
 	})
-	rep.summary(runSummary{seed: *seed, startTime: *startTime, pace: pace, elapsed: time.Since(begin), interrupted: err != nil && !rep.isUnreachable()})
+	rep.summary(runSummary{seed: o.seed, startTime: o.startTime, pace: o.pace, elapsed: time.Since(begin), interrupted: err != nil && !rep.isUnreachable()})
 	switch {
 	case rep.isUnreachable():
 		fmt.Fprintf(std.errOut, "wms-mock run: cannot reach %s: %s\n", emitter.RedactURL(client.URL()), rep.unreachable)
@@ -211,19 +251,15 @@ func (r *runReport) add(res scenarios.Result) {
 	if note != "" {
 		note = "  (" + note + ")"
 	}
-	fmt.Fprintf(r.w, "%-*s %4s  %-29s %7s %9s  %s%s\n", r.nameWidth, d.Scenario, seq, event, status, roundLatency(a.Latency), verdict, note)
+	fmt.Fprintf(r.w, "%-*s %4s  %-29s %7s %9s  %s%s\n", r.nameWidth, d.Scenario, seq, event, status, latency(a.Latency), verdict, note)
 }
 
-func roundLatency(d time.Duration) string {
-	switch {
-	case d <= 0:
+// latency is a delivery's latency in the report, "-" when it got none.
+func latency(d time.Duration) string {
+	if d <= 0 {
 		return "-"
-	case d < time.Millisecond:
-		return d.Round(time.Microsecond).String()
-	case d < time.Second:
-		return d.Round(10 * time.Microsecond).String()
 	}
-	return d.Round(time.Millisecond).String()
+	return humanize.Duration(d)
 }
 
 type runSummary struct {
@@ -268,11 +304,4 @@ func (r *runReport) summary(s runSummary) {
 	case r.failed > 0:
 		fmt.Fprintf(r.w, "FAIL: %s got an answer other than the one its step expects\n", plural(r.failed, "delivery", "deliveries"))
 	}
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }

@@ -4,17 +4,16 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/wmsmock/wms-mock/emitter"
+	"github.com/wmsmock/wms-mock/internal/testkit"
 	"github.com/wmsmock/wms-mock/internal/testnet"
 	"github.com/wmsmock/wms-mock/scenarios"
 )
@@ -23,54 +22,35 @@ import (
 // scenarios/testdata/golden.
 const scenarioGoldenSecret = "wms-mock golden secret"
 
-// wireRecorder is a correct receiver that also keeps every request in the
-// golden files' format: MAC header line, body, blank line.
-type wireRecorder struct {
-	signer *emitter.Signer
-	mu     sync.Mutex
-	wire   bytes.Buffer
-	n      int
-}
-
-func newWireRecorder(t *testing.T, secret string) (*wireRecorder, string) {
+// newWireRecorder starts a correct receiver: 401 for a bad MAC, 400 for a
+// body that is not a JSON object, 200 otherwise.
+func newWireRecorder(t *testing.T, secret string) (*testkit.Receiver, string) {
 	t.Helper()
-	signer, err := emitter.NewSigner([]byte(secret))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec := &wireRecorder{signer: signer}
-	srv := httptest.NewServer(rec)
-	t.Cleanup(srv.Close)
-	return rec, srv.URL
+	rec := testkit.NewReceiver(t, testkit.Signer(t, secret), testkit.WithStatus(func(d testkit.Delivery) int {
+		var obj map[string]any
+		switch {
+		case !d.Verified:
+			return http.StatusUnauthorized
+		case json.Unmarshal(d.Body, &obj) != nil:
+			return http.StatusBadRequest
+		}
+		return http.StatusOK
+	}))
+	return rec, rec.URL
 }
 
-func (rec *wireRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	mac := r.Header.Get(emitter.HeaderMAC)
-	rec.mu.Lock()
-	if mac != "" {
-		fmt.Fprintf(&rec.wire, "%s: %s\n", emitter.HeaderMAC, mac)
+// wire is every request rec got in the golden files' format: MAC header
+// line, body, blank line.
+func wire(rec *testkit.Receiver) []byte {
+	var b bytes.Buffer
+	for _, d := range rec.Deliveries() {
+		if mac := d.Header.Get(emitter.HeaderMAC); mac != "" {
+			fmt.Fprintf(&b, "%s: %s\n", emitter.HeaderMAC, mac)
+		}
+		b.Write(d.Body)
+		b.WriteString("\n\n")
 	}
-	rec.wire.Write(body)
-	rec.wire.WriteString("\n\n")
-	rec.n++
-	rec.mu.Unlock()
-	if rec.signer.Verify(mac, body) != nil {
-		w.WriteHeader(http.StatusUnauthorized)
-		return
-	}
-	var obj map[string]any
-	if json.Unmarshal(body, &obj) != nil {
-		w.WriteHeader(http.StatusBadRequest)
-		return
-	}
-	w.WriteHeader(http.StatusOK)
-}
-
-func (rec *wireRecorder) bytes() []byte {
-	rec.mu.Lock()
-	defer rec.mu.Unlock()
-	return bytes.Clone(rec.wire.Bytes())
+	return b.Bytes()
 }
 
 func assertNoSecret(t *testing.T, r cliResult, secret string) {
@@ -94,7 +74,7 @@ func TestRunGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := rec.bytes(); !bytes.Equal(got, want) {
+			if got := wire(rec); !bytes.Equal(got, want) {
 				t.Errorf("the receiver got other bytes than the golden file:\n%s", got)
 			}
 			if !strings.Contains(r.stdout, "--seed 42 --start-time 1700000000") {
@@ -126,8 +106,8 @@ func TestRunJourneys(t *testing.T) {
 			okLines++
 		}
 	}
-	if okLines != total || rec.n != total {
-		t.Errorf("%d ok lines and %d requests, want %d of each:\n%s", okLines, rec.n, total, r.stdout)
+	if n := len(rec.Deliveries()); okLines != total || n != total {
+		t.Errorf("%d ok lines and %d requests, want %d of each:\n%s", okLines, n, total, r.stdout)
 	}
 	summary := fmt.Sprintf("%d scenarios, %d deliveries: %d passed, 0 failed", len(journeys), total, total)
 	if !strings.Contains(lines[len(lines)-1], summary) {
@@ -254,7 +234,7 @@ func TestRunUsageErrors(t *testing.T) {
 		{"URL with a password, no scheme", env, []string{"run", "--url", "hook-user:s3cret-value@example.com/hook"}, exitUsage, `"xxxxx@example.com/hook"`},
 		{"no secret", []string{"WMS_WEBHOOK_URL=http://127.0.0.1:9/"}, []string{"run", "happy-path"}, exitUsage, "no MAC secret"},
 		{"no url", []string{"WMS_MAC_SECRET=s3cret-value"}, []string{"run", "happy-path"}, exitUsage, "pass --url or set WMS_WEBHOOK_URL"},
-		{"bad flag", env, []string{"run", "--sped", "1"}, exitUsage, "flag provided but not defined: -sped"},
+		{"bad flag", env, []string{"run", "--sped", "1"}, exitUsage, "unknown flag --sped: did you mean --seed?"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

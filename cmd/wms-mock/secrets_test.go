@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/wmsmock/wms-mock/emitter"
+	"github.com/wmsmock/wms-mock/internal/testkit"
 )
 
 // distinctiveSecret is easy to find anywhere it might leak.
@@ -123,7 +124,7 @@ func runReceiveForLeaks(t *testing.T, dir string, env []string, body string) {
 	url := "http://" + addr + "/webhook"
 	waitHealthy(t, "http://"+addr+"/healthz")
 
-	signer, _ := emitter.NewSigner([]byte(distinctiveSecret))
+	signer := testkit.Signer(t, distinctiveSecret)
 	payload, _ := os.ReadFile(body)
 	client, _ := emitter.NewClient(url, emitter.WithTimeout(5*time.Second))
 	defer client.Close()

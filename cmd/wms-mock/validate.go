@@ -1,15 +1,25 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
+
+	"github.com/spf13/cobra"
 
 	"github.com/wmsmock/wms-mock/scenarios"
 )
 
-func runValidate(_ context.Context, std *stdio, args []string) int {
-	fs := newFlagSet("validate", "FILE|NAME...", `
+// validateOptions are validate's arguments.
+type validateOptions struct {
+	files []string // YAML files or built-in names
+}
+
+func newValidateCmd(std *stdio) *cobra.Command {
+	o := &validateOptions{}
+	return &cobra.Command{
+		Use:   "validate FILE|NAME...",
+		Short: "check scenario files",
+		Long: `
 Check scenario files without sending anything: unknown keys, misspelt
 events, wrong types, bad durations, payload fields an event does not have,
 events that need a measurement before MEASUREMENT_CREATED, and more. Every
@@ -20,15 +30,24 @@ name (see 'wms-mock list') is checked too, before you copy it.
   wms-mock validate happy-path
 
 Exit 0 when every file is valid, 1 when any has a problem, 2 when a file
-cannot be read.`, std)
-	if code, done := parse(fs, args, std); done {
-		return code
+cannot be read.`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return errors.New("name at least one scenario file or built-in name")
+			}
+			return nil
+		},
+		RunE: func(_ *cobra.Command, args []string) error {
+			o.files = args
+			return exited(runValidate(o, std))
+		},
 	}
-	if fs.NArg() == 0 {
-		return usageError(std, "validate", "name at least one scenario file or built-in name")
-	}
+}
+
+// runValidate checks each file or built-in name and prints its problems.
+func runValidate(o *validateOptions, std *stdio) int {
 	code, invalid := exitOK, 0
-	for _, file := range fs.Args() {
+	for _, file := range o.files {
 		s, err := scenarios.Find(file)
 		var problems scenarios.Errors
 		switch {
@@ -44,7 +63,7 @@ cannot be read.`, std)
 		}
 	}
 	if invalid > 0 {
-		fmt.Fprintf(std.out, "%d of %d files invalid\n", invalid, fs.NArg())
+		fmt.Fprintf(std.out, "%d of %d files invalid\n", invalid, len(o.files))
 	}
 	return code
 }

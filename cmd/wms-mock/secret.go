@@ -1,0 +1,50 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/wmsmock/wms-mock/emitter"
+)
+
+// secretFlags are the ways a command can be given the MAC secret, shared
+// by every command that signs or verifies.
+type secretFlags struct {
+	value string
+	file  string
+}
+
+func (s *secretFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&s.value, "secret", "", "MAC secret of the Config ID (default $WMS_MAC_SECRET; prefer --secret-file or the variable: a flag shows in the process list)")
+	fs.StringVar(&s.file, "secret-file", "", "read the MAC secret from `FILE` (one line; a trailing newline is ignored)")
+}
+
+// signer resolves the secret: --secret-file, then --secret, then
+// WMS_MAC_SECRET. Errors never quote the secret.
+func (s *secretFlags) signer(std *stdio) (*emitter.Signer, error) {
+	secret := s.value
+	switch {
+	case s.file != "":
+		if s.value != "" {
+			return nil, errors.New("give the secret once: --secret or --secret-file, not both")
+		}
+		b, err := os.ReadFile(s.file)
+		if err != nil {
+			return nil, fmt.Errorf("cannot read the secret file: %w", err)
+		}
+		secret = strings.TrimRight(string(b), "\r\n")
+		if secret == "" {
+			return nil, fmt.Errorf("the secret file %s is empty: put the Config ID's MAC secret in it", s.file)
+		}
+	case secret == "":
+		secret = std.getenv("WMS_MAC_SECRET")
+	}
+	if secret == "" {
+		return nil, emitter.ErrEmptySecret
+	}
+	return emitter.NewSigner([]byte(secret))
+}
