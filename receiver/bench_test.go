@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wmsmock/wms-mock/emitter"
+	"github.com/wmsmock/wms-mock/internal/testkit"
 )
 
 // BenchmarkDeliver measures the handler from request to answer, without
@@ -28,7 +29,7 @@ func BenchmarkDeliver(b *testing.B) {
 // benchDeliver sends b.N distinct events; parallelism 0 sends them one at a
 // time, otherwise from parallelism×GOMAXPROCS goroutines.
 func benchDeliver(b *testing.B, file bool, parallelism int) {
-	signer := testSigner(b)
+	signer := testkit.Signer(b)
 	opts := []Option{WithMemoryLimit(1 << 20)}
 	if file {
 		opts = append(opts, WithEventsFile(filepath.Join(b.TempDir(), "events.jsonl")))

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/wmsmock/wms-mock/emitter"
+	"github.com/wmsmock/wms-mock/internal/humanize"
 )
 
 // FindingKind names one way the traffic breaks the documented contract.
@@ -44,7 +45,7 @@ type Finding struct {
 // print it; the session ID is clipped so that a hostile one cannot flood a
 // terminal.
 func (f Finding) String() string {
-	return fmt.Sprintf("%s: session %q sequence %d: %s", f.Kind, clip(f.SessionID), f.Sequence, f.Message)
+	return fmt.Sprintf("%s: session %q sequence %d: %s", f.Kind, humanize.Clip(f.SessionID, maxEcho), f.Sequence, f.Message)
 }
 
 // checkEvent judges one event on its own against the catalog, and notes its
@@ -79,7 +80,7 @@ func judgeEvent(rec *Record, ev emitter.Event, lookupErr error) []Finding {
 		return out
 	}
 	if rec.Severity != string(ev.Severity) {
-		add(FindingWrongSeverity, "%s has severity %s in the catalog, got %q", ev.Name, ev.Severity, clip(rec.Severity))
+		add(FindingWrongSeverity, "%s has severity %s in the catalog, got %q", ev.Name, ev.Severity, humanize.Clip(rec.Severity, maxEcho))
 	}
 	if !ev.HasPayload() {
 		return out
@@ -112,26 +113,26 @@ func checkField(f emitter.Field, raw json.RawMessage) string {
 	case emitter.KindNumber, emitter.KindInteger:
 		var n json.Number
 		if json.Unmarshal(raw, &n) != nil {
-			return "must be a number, got " + clip(string(raw))
+			return "must be a number, got " + humanize.Clip(string(raw), maxEcho)
 		}
 		if f.Kind == emitter.KindInteger {
 			if _, err := strconv.ParseInt(string(n), 10, 64); err != nil {
-				return "must be an integer, got " + clip(string(n))
+				return "must be an integer, got " + humanize.Clip(string(n), maxEcho)
 			}
 		} else if v, err := strconv.ParseFloat(string(n), 64); err != nil || math.IsInf(v, 0) {
-			return "must be a finite number, got " + clip(string(n))
+			return "must be a finite number, got " + humanize.Clip(string(n), maxEcho)
 		}
 		return ""
 	}
 	var s string
 	if json.Unmarshal(raw, &s) != nil {
-		return "must be a string, got " + clip(string(raw))
+		return "must be a string, got " + humanize.Clip(string(raw), maxEcho)
 	}
 	if f.Kind == emitter.KindUUID && !isUUIDv4(s) {
-		return fmt.Sprintf("must be a version 4 UUID, got %q", clip(s))
+		return fmt.Sprintf("must be a version 4 UUID, got %q", humanize.Clip(s, maxEcho))
 	}
 	if len(f.Values) > 0 && !slices.Contains(f.Values, s) {
-		return fmt.Sprintf("must be one of %s, got %q", strings.Join(f.Values, ", "), clip(s))
+		return fmt.Sprintf("must be one of %s, got %q", strings.Join(f.Values, ", "), humanize.Clip(s, maxEcho))
 	}
 	return ""
 }
@@ -166,42 +167,51 @@ func sessionFindings(s *session) []Finding {
 		seqs = append(seqs, seq)
 	}
 	slices.Sort(seqs)
-	var out []Finding
+	return append(gapFindings(s, seqs), measurementFindings(s, seqs)...)
+}
 
-	// Gaps: every number from 0 to the highest received should be there. A
-	// session trimmed by the memory limit has lost its early numbers, so it
-	// is not judged.
-	if !s.trimmed && len(seqs) > 0 {
-		var missing []string
-		first, next := int64(-1), int64(0)
-		for _, seq := range seqs {
-			if seq < 0 {
-				continue
-			}
-			if seq > next {
-				if first < 0 {
-					first = next
-				}
-				missing = append(missing, span(next, seq-1))
-			}
-			next = seq + 1
-		}
-		if len(missing) > 0 {
-			if len(missing) > 5 {
-				missing = append(missing[:5], fmt.Sprintf("and %d more ranges", len(missing)-5))
-			}
-			out = append(out, Finding{Kind: FindingSequenceGap, SessionID: s.id, Sequence: first,
-				Message: fmt.Sprintf("sequence %s never arrived (highest received: %d)", strings.Join(missing, ", "), next-1)})
-		}
+// gapFindings reports the numbers missing from 0 to the highest received,
+// seqs being the session's sequences in order. A session trimmed by the
+// memory limit has lost its early numbers, so it is not judged.
+func gapFindings(s *session, seqs []int64) []Finding {
+	if s.trimmed || len(seqs) == 0 {
+		return nil
 	}
+	var missing []string
+	first, next := int64(-1), int64(0)
+	for _, seq := range seqs {
+		if seq < 0 {
+			continue
+		}
+		if seq > next {
+			if first < 0 {
+				first = next
+			}
+			missing = append(missing, span(next, seq-1))
+		}
+		next = seq + 1
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	if len(missing) > 5 {
+		missing = append(missing[:5], fmt.Sprintf("and %d more ranges", len(missing)-5))
+	}
+	return []Finding{{Kind: FindingSequenceGap, SessionID: s.id, Sequence: first,
+		Message: fmt.Sprintf("sequence %s never arrived (highest received: %d)", strings.Join(missing, ", "), next-1)}}
+}
 
-	// Measurement IDs: each event carries the ID of the latest
-	// MEASUREMENT_CREATED before it. INTERMEDIATE_RESULTS' payload.sequence
-	// starts at 1 and only increases within a measurement, a WebSocket
-	// reconnect included. A missing event could be the measurement's first
-	// intermediate result, so "starts at 1" is judged only while nothing is
-	// missing since the measurement began: the gap finding covers the rest.
+// measurementFindings judges measurement IDs and intermediate results,
+// seqs being the session's sequences in order.
+//
+// Each event carries the ID of the latest MEASUREMENT_CREATED before it.
+// INTERMEDIATE_RESULTS' payload.sequence starts at 1 and only increases
+// within a measurement, a WebSocket reconnect included. A missing event could be the measurement's first
+// intermediate result, so "starts at 1" is judged only while nothing is
+// missing since the measurement began: the gap finding covers the rest.
+func measurementFindings(s *session, seqs []int64) []Finding {
 	var (
+		out     []Finding
 		current string
 		prev    = int64(-1) // previous non-negative sequence
 		hole    = s.trimmed // an event since the measurement began is missing
@@ -224,7 +234,7 @@ func sessionFindings(s *session) []Finding {
 			current, seen = rec.measurementID, false
 		case rec.measurementID != current:
 			out = append(out, Finding{Kind: FindingMeasurementChanged, SessionID: s.id, Sequence: seq, Event: rec.Event,
-				Message: fmt.Sprintf("measurementId changed from %s to %s without a MEASUREMENT_CREATED", clip(current), clip(rec.measurementID))})
+				Message: fmt.Sprintf("measurementId changed from %s to %s without a MEASUREMENT_CREATED", humanize.Clip(current, maxEcho), humanize.Clip(rec.measurementID, maxEcho))})
 			// Where this measurement began is unknown: judge only that its
 			// results go up, not where they start.
 			current, seen, hole = rec.measurementID, false, true

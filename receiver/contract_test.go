@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/wmsmock/wms-mock/emitter"
+	"github.com/wmsmock/wms-mock/internal/testkit"
 )
 
 // step is one event of a hand-built session: its name and, for
@@ -82,7 +83,7 @@ func TestIntermediateSequence(t *testing.T) {
 		{"a changed ID is the measurement-changed finding's", []step{ev(created), res(1), res(2), {event: ir, result: 3, switchID: true}, res(4)}, nil, nil, false},
 		{"no sequence is the missing-field finding's", []step{ev(created), res(0), res(1)}, nil, nil, false},
 	}
-	signer := testSigner(t)
+	signer := testkit.Signer(t)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			rc, url := startReceiver(t)

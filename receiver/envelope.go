@@ -9,11 +9,17 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/wmsmock/wms-mock/internal/humanize"
 )
 
 // ErrBadEnvelope is wrapped by every reason a validly signed body is refused
 // with 400: it is not a UTF-8 JSON object with the five envelope fields.
 var ErrBadEnvelope = errors.New("bad envelope")
+
+// maxEcho is how many bytes of attacker-controlled text (a session ID, an
+// event name, a value) go into a log line, a finding or an answer.
+const maxEcho = 40
 
 // maxDepth bounds JSON nesting. A real envelope is three levels deep; the
 // bound keeps a hostile body from costing more than its size.
@@ -175,7 +181,7 @@ func (w *walker) object(depth int, member func(key string) error) error {
 	for w.b[w.i] != '}' {
 		key := w.str()
 		if seen[key] {
-			return fmt.Errorf("the key %q appears twice in one object", clip(key))
+			return fmt.Errorf("the key %q appears twice in one object", humanize.Clip(key, maxEcho))
 		}
 		seen[key] = true
 		w.i++ // :
@@ -253,11 +259,11 @@ func (w *walker) int(key string) (int64, error) {
 	_ = w.value(0)
 	n := string(w.b[start:w.i])
 	if strings.ContainsAny(n, ".eE") {
-		return 0, fmt.Errorf("%s must be an integer, got %s", key, clip(n))
+		return 0, fmt.Errorf("%s must be an integer, got %s", key, humanize.Clip(n, maxEcho))
 	}
 	v, err := strconv.ParseInt(n, 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("%s must be an integer that fits in 64 bits, got %s", key, clip(n))
+		return 0, fmt.Errorf("%s must be an integer that fits in 64 bits, got %s", key, humanize.Clip(n, maxEcho))
 	}
 	return v, nil
 }
@@ -278,19 +284,4 @@ func (w *walker) kind() string {
 	default:
 		return "a number"
 	}
-}
-
-// clip shortens attacker-controlled text before it goes into a log line or
-// an answer.
-func clip(s string) string {
-	const max = 40
-	if len(s) <= max {
-		return s
-	}
-	for i := max; i > 0; i-- {
-		if utf8.RuneStart(s[i]) {
-			return s[:i] + "..."
-		}
-	}
-	return s[:max] + "..."
 }

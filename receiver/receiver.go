@@ -4,18 +4,23 @@
 //
 // For each POST, on any path (the webhook URL is the customer's choice), it
 //
-//  1. refuses a body over the size cap (413) and a missing or malformed
-//     X-WMS-Content-MAC (401) before reading anything;
-//  2. verifies the MAC over the raw bytes in constant time (401), before
+//  1. refuses a body whose Content-Length is over the size cap (413), and a
+//     missing or malformed X-WMS-Content-MAC (401), before reading
+//     anything; a body that gave no length is refused at the cap;
+//  2. holds the bodies of all requests within one budget (WithBodyBudget):
+//     when it is full, a body is refused 503 with Retry-After, or a larger
+//     body still arriving is cut off to make room for it; and a body must
+//     arrive within BodyTimeout (408);
+//  3. verifies the MAC over the raw bytes in constant time (401), before
 //     parsing and before the duplicate check, so that a forged copy of a
 //     known event is a forgery, not a duplicate;
-//  3. parses the envelope (400 when it is not a JSON object with timestamp,
+//  4. parses the envelope (400 when it is not a JSON object with timestamp,
 //     sessionId, sequence, event and severity), accepting unknown events and
 //     fields, since WMS may add them;
-//  4. stores the event once per (sessionId, sequence), whatever the arrival
+//  5. stores the event once per (sessionId, sequence), whatever the arrival
 //     order, answering redeliveries 200 as well;
-//  5. with an events file, answers only once the event is on disk;
-//  6. reports what breaks the documented contract as findings, without
+//  6. with an events file, answers only once the event is on disk;
+//  7. reports what breaks the documented contract as findings, without
 //     refusing anything for it.
 //
 // A 200 answer's body is {"verdict":"accepted"}, "duplicate" or
@@ -29,7 +34,6 @@
 package receiver
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -41,16 +45,22 @@ import (
 	"time"
 
 	"github.com/wmsmock/wms-mock/emitter"
+	"github.com/wmsmock/wms-mock/internal/humanize"
 )
 
 // Defaults of the options.
 const (
 	// DefaultMaxBody caps a request body: a real event is a few hundred
-	// bytes, so 1 MiB leaves room for any future payload and no more.
-	DefaultMaxBody = 1 << 20
+	// bytes, so 64 KiB leaves a hundredfold margin for what WMS may add.
+	DefaultMaxBody = 64 << 10
 	// DefaultMemoryLimit is how many events stay in memory, and so how far
 	// back the duplicate index reaches.
 	DefaultMemoryLimit = 100_000
+	// BodyBudgetPerEvent sizes the default body budget: this many bytes
+	// for each event the memory limit keeps (about 24 MiB at
+	// DefaultMemoryLimit), a fifth of what a stored event costs, so that
+	// bodies in flight take a fraction of the memory the events take.
+	BodyBudgetPerEvent = 256
 	// MaxListed bounds the events, and the findings, one GET /events
 	// returns: a real session has a few dozen, and a listing must stay
 	// cheap to serve.
@@ -60,6 +70,8 @@ const (
 type config struct {
 	eventsFile string
 	maxBody    int64
+	budget     int64
+	budgetSet  bool // else derived from limit and maxBody
 	limit      int
 	logger     *slog.Logger
 }
@@ -73,8 +85,25 @@ type Option func(*config)
 // duplicates across restarts; a torn last line left by a crash is cut off.
 func WithEventsFile(path string) Option { return func(c *config) { c.eventsFile = path } }
 
-// WithMaxBody sets the body size cap (default DefaultMaxBody).
+// WithMaxBody sets the body size cap (default DefaultMaxBody). A body
+// over it is answered 413 as soon as that is known: at once when its
+// Content-Length says so, at the cap otherwise.
 func WithMaxBody(n int64) Option { return func(c *config) { c.maxBody = n } }
+
+// WithBodyBudget bounds the body bytes held by all requests together, so
+// that many slow or large bodies cannot grow the receiver's memory. The
+// default is BodyBudgetPerEvent bytes per event of the memory limit, and
+// never less than four bodies at the cap; New refuses a budget smaller
+// than one.
+//
+// A body takes its share as it arrives. When the budget is full, a body
+// that needs more is answered 503 with Retry-After, unless a body still
+// arriving holds more than it would: that one is answered 503 instead, and
+// its connection closed. Real events are small and sent at once, so they
+// get through a flood of large slow bodies.
+func WithBodyBudget(bytes int64) Option {
+	return func(c *config) { c.budget, c.budgetSet = bytes, true }
+}
 
 // WithMemoryLimit bounds how many events stay in memory (default
 // DefaultMemoryLimit). Past it the oldest are forgotten: a redelivery of a
@@ -89,11 +118,13 @@ func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l }
 // Receiver is the reference webhook endpoint, an http.Handler. Create it
 // with New and Close it after the server around it has stopped.
 type Receiver struct {
-	signer  *emitter.Signer
-	maxBody int64
-	log     *slog.Logger
-	store   *store
-	journal *journal
+	signer      *emitter.Signer
+	maxBody     int64
+	budget      *budget
+	bodyTimeout time.Duration
+	log         *slog.Logger
+	store       *store
+	journal     *journal
 
 	closed    atomic.Bool
 	closeOnce sync.Once
@@ -115,11 +146,16 @@ func New(signer *emitter.Signer, opts ...Option) (*Receiver, error) {
 		return nil, fmt.Errorf("receiver: the body cap must be positive, got %d", c.maxBody)
 	case c.limit <= 0:
 		return nil, fmt.Errorf("receiver: the memory limit must be positive, got %d", c.limit)
+	case !c.budgetSet:
+		c.budget = max(int64(c.limit)*BodyBudgetPerEvent, 4*c.maxBody)
+	case c.budget < c.maxBody:
+		return nil, fmt.Errorf("receiver: the body budget (%d bytes) must hold at least one body at the cap (%d bytes): raise the budget or lower the cap", c.budget, c.maxBody)
 	}
 	if c.logger == nil {
 		c.logger = slog.New(slog.DiscardHandler)
 	}
-	rc := &Receiver{signer: signer, maxBody: c.maxBody, log: c.logger, store: newStore(c.limit)}
+	rc := &Receiver{signer: signer, maxBody: c.maxBody, budget: newBudget(c.budget), bodyTimeout: BodyTimeout,
+		log: c.logger, store: newStore(c.limit)}
 	if c.eventsFile == "" {
 		return rc, nil
 	}
@@ -175,7 +211,11 @@ func (rc *Receiver) Events(sessionID string) []Record {
 func (rc *Receiver) Findings() []Finding { return rc.store.allFindings("") }
 
 // Stats returns the counts since New.
-func (rc *Receiver) Stats() Stats { return rc.store.snapshot() }
+func (rc *Receiver) Stats() Stats {
+	st := rc.store.snapshot()
+	_, st.BodyPeak, st.Shed = rc.budget.counts()
+	return st
+}
 
 // ServeHTTP routes: POST anywhere is a delivery; GET /healthz and GET
 // /events serve tools; anything else is 405.
@@ -242,11 +282,17 @@ type outcome struct {
 	reason  string
 	rec     *Record
 	finding []Finding
+	// retryAfter, when set, goes out as Retry-After: the refusal is
+	// momentary.
+	retryAfter time.Duration
+	// hangUp closes the connection after the answer.
+	hangUp bool
 }
 
 func (rc *Receiver) deliver(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	o := rc.receive(w, r, start)
+	prepareRefusal(w, o)
 	if o.status == http.StatusOK {
 		writeJSON(w, o.status, map[string]string{"verdict": o.verdict})
 	} else {
@@ -256,7 +302,7 @@ func (rc *Receiver) deliver(w http.ResponseWriter, r *http.Request) {
 
 	attrs := []slog.Attr{slog.String("verdict", o.verdict), slog.Int("status", o.status)}
 	if o.rec != nil {
-		attrs = append(attrs, slog.String("session", clip(o.rec.SessionID)), slog.Int64("sequence", o.rec.Sequence), slog.String("event", clip(o.rec.Event)))
+		attrs = append(attrs, slog.String("session", humanize.Clip(o.rec.SessionID, maxEcho)), slog.Int64("sequence", o.rec.Sequence), slog.String("event", humanize.Clip(o.rec.Event, maxEcho)))
 	}
 	if o.reason != "" {
 		attrs = append(attrs, slog.String("reason", o.reason))
@@ -264,7 +310,7 @@ func (rc *Receiver) deliver(w http.ResponseWriter, r *http.Request) {
 	attrs = append(attrs, slog.Duration("latency", time.Since(start)), slog.String("remote", r.RemoteAddr))
 	rc.log.LogAttrs(r.Context(), slog.LevelInfo, "delivery", attrs...)
 	for _, f := range o.finding {
-		rc.log.Warn("contract", "kind", f.Kind, "session", clip(f.SessionID), "sequence", f.Sequence, "event", clip(f.Event), "message", f.Message)
+		rc.log.Warn("contract", "kind", f.Kind, "session", humanize.Clip(f.SessionID, maxEcho), "sequence", f.Sequence, "event", humanize.Clip(f.Event, maxEcho), "message", f.Message)
 	}
 }
 
@@ -285,19 +331,11 @@ func (rc *Receiver) receive(w http.ResponseWriter, r *http.Request, start time.T
 		return badMAC(err)
 	}
 
-	// Grow for what a real event needs, not for what Content-Length claims:
-	// a client that announces 1 MiB and sends nothing must cost nothing.
-	var buf bytes.Buffer
-	if r.ContentLength > 0 {
-		buf.Grow(int(min(r.ContentLength, 16<<10)))
+	body, share, err := rc.readBody(w, r, start)
+	defer share.release()
+	if err != nil {
+		return rc.unread(err)
 	}
-	if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, rc.maxBody)); err != nil {
-		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			return rc.tooLarge()
-		}
-		return outcome{status: http.StatusBadRequest, verdict: "unreadable", reason: "could not read the body: " + err.Error()}
-	}
-	body := buf.Bytes()
 	if err := rc.signer.Verify(mac, body); err != nil {
 		return badMAC(err)
 	}
@@ -330,11 +368,6 @@ func badMAC(err error) outcome {
 		verdict = "unsigned"
 	}
 	return outcome{status: http.StatusUnauthorized, verdict: verdict, reason: err.Error()}
-}
-
-func (rc *Receiver) tooLarge() outcome {
-	return outcome{status: http.StatusRequestEntityTooLarge, verdict: "too-large",
-		reason: fmt.Sprintf("the body is over %d bytes", rc.maxBody)}
 }
 
 // macHeader returns the one X-WMS-Content-MAC value. Go's server files

@@ -15,18 +15,8 @@ import (
 	"time"
 
 	"github.com/wmsmock/wms-mock/emitter"
+	"github.com/wmsmock/wms-mock/internal/testkit"
 )
-
-const testSecret = "receiver-test-secret-7f3a"
-
-func testSigner(t testing.TB) *emitter.Signer {
-	t.Helper()
-	s, err := emitter.NewSigner([]byte(testSecret))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
 
 // journey is a realistic fault-free session: 16 events, one measurement.
 var journey = []string{
@@ -76,10 +66,17 @@ func eventBody(t testing.TB, session string, seq int64, event string, payload em
 // server, and closes both when the test ends.
 func startReceiver(t testing.TB, opts ...Option) (*Receiver, string) {
 	t.Helper()
-	rc, err := New(testSigner(t), opts...)
+	rc, err := New(testkit.Signer(t), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return rc, serveReceiver(t, rc)
+}
+
+// serveReceiver serves rc as startReceiver does, for a test that changes
+// rc before it serves.
+func serveReceiver(t testing.TB, rc *Receiver) string {
+	t.Helper()
 	srv := httptest.NewUnstartedServer(rc)
 	srv.Config = NewServer("", rc)
 	srv.Start()
@@ -89,10 +86,23 @@ func startReceiver(t testing.TB, opts ...Option) (*Receiver, string) {
 			t.Errorf("Close: %v", err)
 		}
 	})
-	return rc, srv.URL
+	return srv.URL
 }
 
 var testClient = &http.Client{Timeout: 10 * time.Second}
+
+// listed is the answer to GET /events as a client reads it, decoded apart
+// from the package's own types so that the test is not judged by the code
+// under test.
+type listed struct {
+	Events []struct {
+		ReceivedAt time.Time        `json:"receivedAt"`
+		Envelope   testkit.Envelope `json:"envelope"`
+	} `json:"events"`
+	Findings     []Finding `json:"findings"`
+	MoreEvents   int       `json:"moreEvents"`
+	MoreFindings int       `json:"moreFindings"`
+}
 
 type answer struct {
 	status int
@@ -126,7 +136,7 @@ func deliver(t testing.TB, url string, signer *emitter.Signer, body []byte) answ
 }
 
 func TestStatuses(t *testing.T) {
-	signer := testSigner(t)
+	signer := testkit.Signer(t)
 	other, _ := emitter.NewSigner([]byte("another-secret"))
 	rc, url := startReceiver(t)
 	valid := eventBody(t, "s1", 0, "WMS_LOADED", nil)
@@ -150,7 +160,7 @@ func TestStatuses(t *testing.T) {
 		{"unknown fields", "POST", []byte(`{"timestamp":1,"sessionId":"s1","sequence":7,"event":"CAMERA_STARTED","severity":"INFO","region":"eu","payload":{"extra":[1,{"a":null}]}}`), nil, 200, `"accepted"`},
 		{"GET", "GET", nil, nil, 405, "POST"},
 		{"PUT", "PUT", valid, http.Header{emitter.HeaderMAC: {mac}}, 405, "POST"},
-		{"over 1 MiB", "POST", big, nil, 413, "over"},
+		{"over the cap", "POST", big, nil, 413, "over"},
 		{"missing MAC", "POST", valid, http.Header{}, 401, "no X-WMS-Content-MAC"},
 		{"empty MAC", "POST", valid, http.Header{emitter.HeaderMAC: {""}}, 401, "no X-WMS-Content-MAC"},
 		{"other scheme", "POST", valid, http.Header{emitter.HeaderMAC: {"sha256=" + mac[len(emitter.MACScheme):]}}, 401, "malformed"},
@@ -201,7 +211,7 @@ func TestStatuses(t *testing.T) {
 
 // The 413 comes from the body itself when no Content-Length announces it.
 func TestChunkedBodyOverCap(t *testing.T) {
-	signer := testSigner(t)
+	signer := testkit.Signer(t)
 	_, url := startReceiver(t, WithMaxBody(100))
 	body := eventBody(t, "chunked", 0, "WMS_LOADED", emitter.Payload{{Key: "pad", Value: strings.Repeat("x", 200)}})
 	req, _ := http.NewRequest(http.MethodPost, url, io.MultiReader(bytes.NewReader(body)))
@@ -219,7 +229,7 @@ func TestChunkedBodyOverCap(t *testing.T) {
 // The handler reads the header under its documented spelling too, for
 // callers that build requests by hand.
 func TestExactHeaderKeyInProcess(t *testing.T) {
-	signer := testSigner(t)
+	signer := testkit.Signer(t)
 	rc, err := New(signer)
 	if err != nil {
 		t.Fatal(err)
@@ -235,7 +245,7 @@ func TestExactHeaderKeyInProcess(t *testing.T) {
 }
 
 func TestForgedRedeliveryIsNotADuplicate(t *testing.T) {
-	signer := testSigner(t)
+	signer := testkit.Signer(t)
 	rc, url := startReceiver(t)
 	orig := eventBody(t, "f", 0, "WMS_LOADED", nil)
 	if a := deliver(t, url, signer, orig); a.status != 200 {
@@ -255,7 +265,7 @@ func TestForgedRedeliveryIsNotADuplicate(t *testing.T) {
 }
 
 func TestChangedRedeliveryIsKeptOnceAndFlagged(t *testing.T) {
-	signer := testSigner(t)
+	signer := testkit.Signer(t)
 	rc, url := startReceiver(t)
 	first := eventBody(t, "c", 0, "WMS_LOADED", nil)
 	restamped := mustJSON(t, &emitter.Envelope{Timestamp: 1, SessionID: "c", Sequence: 0, Event: "WMS_LOADED", Severity: "INFO"})
@@ -291,7 +301,7 @@ func findingKinds(fs []Finding) map[FindingKind]int {
 // A realistic journey, sent by the real emitter client, is stored byte for
 // byte with no finding; the same journey with contract faults is flagged.
 func TestJourneyThroughTheEmitter(t *testing.T) {
-	signer := testSigner(t)
+	signer := testkit.Signer(t)
 	rc, url := startReceiver(t)
 	client, err := emitter.NewClient(url + "/hook")
 	if err != nil {
@@ -328,7 +338,7 @@ func TestJourneyThroughTheEmitter(t *testing.T) {
 }
 
 func TestContractFindings(t *testing.T) {
-	signer := testSigner(t)
+	signer := testkit.Signer(t)
 	rc, url := startReceiver(t)
 	const m1, m2 = "a1e6c2e6-410b-4e19-bae5-a72a0343d322", "fbfbec8f-cb05-4288-99e5-5e219648399a"
 	bodies := [][]byte{
@@ -384,7 +394,7 @@ func TestContractFindings(t *testing.T) {
 }
 
 func TestHealthAndEventsListing(t *testing.T) {
-	signer := testSigner(t)
+	signer := testkit.Signer(t)
 	rc, url := startReceiver(t)
 	if a := send(t, "GET", url+"/healthz", nil, nil); a.status != 200 {
 		t.Fatalf("healthz: %d", a.status)
@@ -396,13 +406,7 @@ func TestHealthAndEventsListing(t *testing.T) {
 	}
 	deliver(t, url, signer, eventBody(t, "b", 9, "NEW_EVENT", nil))
 	a := send(t, "GET", url+"/events?session=b", nil, nil)
-	var listing struct {
-		Events []struct {
-			ReceivedAt time.Time       `json:"receivedAt"`
-			Envelope   json.RawMessage `json:"envelope"`
-		} `json:"events"`
-		Findings []Finding `json:"findings"`
-	}
+	var listing listed
 	if err := json.Unmarshal([]byte(a.body), &listing); err != nil {
 		t.Fatalf("%v: %s", err, a.body)
 	}
@@ -410,8 +414,8 @@ func TestHealthAndEventsListing(t *testing.T) {
 		t.Fatalf("listing for b: %s", a.body)
 	}
 	for _, e := range listing.Events {
-		if !strings.Contains(string(e.Envelope), `"sessionId":"b"`) {
-			t.Errorf("listing for b holds %s", e.Envelope)
+		if e.Envelope.SessionID != "b" {
+			t.Errorf("listing for b holds %+v", e.Envelope)
 		}
 	}
 	if len(listing.Findings) == 0 || listing.Findings[0].SessionID != "b" {
@@ -444,12 +448,14 @@ func TestHealthAndEventsListing(t *testing.T) {
 }
 
 func TestNewRefusesBadOptions(t *testing.T) {
-	signer := testSigner(t)
+	signer := testkit.Signer(t)
 	dir := t.TempDir()
 	for name, opts := range map[string][]Option{
-		"zero body cap":     {WithMaxBody(0)},
-		"zero memory":       {WithMemoryLimit(0)},
-		"events file a dir": {WithEventsFile(dir)},
+		"zero body cap":        {WithMaxBody(0)},
+		"zero body budget":     {WithBodyBudget(0)},
+		"budget under the cap": {WithMaxBody(1000), WithBodyBudget(999)},
+		"zero memory":          {WithMemoryLimit(0)},
+		"events file a dir":    {WithEventsFile(dir)},
 	} {
 		if _, err := New(signer, opts...); err == nil {
 			t.Errorf("%s: no error", name)
@@ -472,7 +478,7 @@ func TestNewRefusesBadOptions(t *testing.T) {
 
 // The log has one line per request with its verdict, and never the secret.
 func TestLogLines(t *testing.T) {
-	signer := testSigner(t)
+	signer := testkit.Signer(t)
 	var buf syncBuffer
 	_, url := startReceiver(t, WithLogger(newTextLogger(&buf)))
 	deliver(t, url, signer, eventBody(t, "log", 0, "WMS_LOADED", nil))
@@ -484,7 +490,7 @@ func TestLogLines(t *testing.T) {
 			t.Errorf("log lacks %q:\n%s", want, out)
 		}
 	}
-	if strings.Contains(out, testSecret) {
+	if strings.Contains(out, testkit.Secret) {
 		t.Error("the log holds the secret")
 	}
 	if n := strings.Count(out, "msg=delivery"); n != 3 {
@@ -514,7 +520,7 @@ func newTextLogger(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandl
 
 // One listing costs at most MaxListed events, however big the session.
 func TestEventsListingIsBounded(t *testing.T) {
-	rc, err := New(testSigner(t))
+	rc, err := New(testkit.Signer(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -530,14 +536,7 @@ func TestEventsListingIsBounded(t *testing.T) {
 	}
 	w := httptest.NewRecorder()
 	rc.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/events?session=big", nil))
-	var l struct {
-		Events []struct {
-			Envelope struct {
-				Sequence int64 `json:"sequence"`
-			} `json:"envelope"`
-		} `json:"events"`
-		MoreEvents int `json:"moreEvents"`
-	}
+	var l listed
 	if err := json.Unmarshal(w.Body.Bytes(), &l); err != nil || w.Code != 200 {
 		t.Fatalf("%d %v", w.Code, err)
 	}

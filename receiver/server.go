@@ -14,8 +14,9 @@ import (
 const (
 	// ReadHeaderTimeout bounds the headers: slowloris clients dribble them.
 	ReadHeaderTimeout = 5 * time.Second
-	// ReadTimeout bounds the whole request: DefaultMaxBody at 100 KB/s.
-	ReadTimeout = 15 * time.Second
+	// ReadTimeout bounds the whole request: the headers, then the body
+	// within BodyTimeout, which the receiver also sets on its own.
+	ReadTimeout = ReadHeaderTimeout + BodyTimeout
 	// WriteTimeout bounds a request from its headers to the end of the
 	// answer, fsync included.
 	WriteTimeout = 20 * time.Second

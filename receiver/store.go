@@ -7,6 +7,8 @@ import (
 	"maps"
 	"slices"
 	"sync"
+
+	"github.com/wmsmock/wms-mock/internal/humanize"
 )
 
 // maxFindings bounds the findings kept from arrivals; later ones are only
@@ -33,6 +35,12 @@ type Stats struct {
 	Sessions int `json:"sessions"`
 	// DroppedFindings counts findings beyond the first maxFindings.
 	DroppedFindings int `json:"droppedFindings,omitempty"`
+	// BodyPeak is the most body bytes held at once, never above the body
+	// budget (see WithBodyBudget).
+	BodyPeak int64 `json:"bodyPeak"`
+	// Shed counts bodies cut off to make room for smaller ones while the
+	// body budget was full; they are among the Rejected 503s.
+	Shed int `json:"shed,omitempty"`
 }
 
 // session is what the receiver knows of one sessionId: its events by
@@ -161,7 +169,7 @@ func changedFinding(first, again *Record) Finding {
 		Message: "redelivered, validly signed, with a different body; the first body is kept"}
 	if first.Event != again.Event {
 		f.Kind = FindingSequenceRepeat
-		f.Message = fmt.Sprintf("sequence %d was used by %s and again by %s; the first is kept", again.Sequence, clip(first.Event), clip(again.Event))
+		f.Message = fmt.Sprintf("sequence %d was used by %s and again by %s; the first is kept", again.Sequence, humanize.Clip(first.Event, maxEcho), humanize.Clip(again.Event, maxEcho))
 	}
 	return f
 }

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/wmsmock/wms-mock/internal/testkit"
 )
 
 // readEventsFile parses every line of an events file, failing on any line
@@ -60,7 +62,7 @@ func keyCounts(t testing.TB, recs []*Record, sent map[string][]byte) map[string]
 }
 
 func TestRestartOnTornEventsFile(t *testing.T) {
-	signer := testSigner(t)
+	signer := testkit.Signer(t)
 	path := filepath.Join(t.TempDir(), "events.jsonl")
 	rc, url := startReceiver(t, WithEventsFile(path))
 	bodies := journeyBodies(t, "restart", 7)
@@ -122,7 +124,7 @@ func TestDamagedEventsFileIsRefused(t *testing.T) {
 		"bad envelope": good + "\n" + `{"receivedAt":"2026-01-02T03:04:05Z","envelope":{"sequence":1}}` + "\n",
 	} {
 		os.WriteFile(path, []byte(content), 0o644)
-		_, err := New(testSigner(t), WithEventsFile(path))
+		_, err := New(testkit.Signer(t), WithEventsFile(path))
 		if err == nil || !strings.Contains(err.Error(), "line") || !strings.Contains(err.Error(), path) {
 			t.Errorf("%s: %v, want an error naming the file and line", name, err)
 		}
@@ -133,7 +135,7 @@ func TestDamagedEventsFileIsRefused(t *testing.T) {
 // from different goroutines: each is answered 2xx, stored once in memory
 // and written once to the events file.
 func TestConcurrentDeliveriesStoredOnce(t *testing.T) {
-	signer := testSigner(t)
+	signer := testkit.Signer(t)
 	path := filepath.Join(t.TempDir(), "events.jsonl")
 	rc, url := startReceiver(t, WithEventsFile(path))
 
@@ -198,7 +200,7 @@ func TestConcurrentDeliveriesStoredOnce(t *testing.T) {
 }
 
 func TestMemoryLimit(t *testing.T) {
-	signer := testSigner(t)
+	signer := testkit.Signer(t)
 	rc, url := startReceiver(t, WithMemoryLimit(10))
 	var all [][]byte
 	for s := range 3 {
@@ -227,7 +229,7 @@ func TestMemoryLimit(t *testing.T) {
 // Once the events file cannot be written the receiver stops acknowledging:
 // a 2xx must mean the event is on disk.
 func TestStorageFailureStopsAcknowledging(t *testing.T) {
-	signer := testSigner(t)
+	signer := testkit.Signer(t)
 	path := filepath.Join(t.TempDir(), "events.jsonl")
 	rc, err := New(signer, WithEventsFile(path))
 	if err != nil {
