@@ -50,6 +50,7 @@ func newRootCmd(std *stdio) *cobra.Command {
 		newSignCmd(std),
 		newVerifyCmd(std),
 		newLoadCmd(std),
+		newWMSCmd(std),
 		newVersionCmd(std),
 	)
 	root.SetHelpCommand(newHelpCmd())
