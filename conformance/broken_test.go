@@ -11,11 +11,13 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
 
 	"github.com/wmsmock/wms-mock/emitter"
+	"github.com/wmsmock/wms-mock/internal/testkit"
 	"github.com/wmsmock/wms-mock/receiver"
 )
 
@@ -64,55 +66,100 @@ func readBody(r *http.Request) (body []byte, ok bool) {
 
 func macOf(r *http.Request) string { return r.Header.Get(emitter.HeaderMAC) }
 
-// resign replaces the MAC with a correct one, so that the reference
-// receiver behind a broken verifier accepts what the verifier let through.
-func resign(r *http.Request, s *emitter.Signer, body []byte) {
-	r.Header.Set(emitter.HeaderMAC, s.MAC(body))
+// inFront puts a broken step in front of a fresh reference receiver that
+// verifies with the test secret: the step answers and returns true, or
+// leaves the request to the reference.
+func inFront(t testing.TB, step func(w http.ResponseWriter, r *http.Request, ref http.Handler) bool) http.Handler {
+	ref := newReference(t, testkit.Signer(t))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !step(w, r, ref) {
+			ref.ServeHTTP(w, r)
+		}
+	})
 }
 
 // verifier puts a broken MAC check in front of the reference receiver.
+// What the check lets through is signed again correctly, so that the
+// reference accepts it.
 func verifier(t testing.TB, valid func(s *emitter.Signer, mac string, body []byte) bool) http.Handler {
-	s := testSigner(t)
-	ref := newReference(t, s)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	s := testkit.Signer(t)
+	return inFront(t, func(w http.ResponseWriter, r *http.Request, _ http.Handler) bool {
 		body, ok := readBody(r)
-		if !ok {
-			ref.ServeHTTP(w, r)
-			return
-		}
-		if !valid(s, macOf(r), body) {
+		switch {
+		case !ok:
+			return false
+		case !valid(s, macOf(r), body):
 			http.Error(w, "bad MAC", http.StatusUnauthorized)
-			return
+			return true
 		}
-		resign(r, s, body)
-		ref.ServeHTTP(w, r)
+		r.Header.Set(emitter.HeaderMAC, s.MAC(body))
+		return false
 	})
 }
 
 // afterVerify runs a broken step once the MAC is known to be right; it
 // returns true when it answered. Everything else goes to the reference.
 func afterVerify(t testing.TB, step func(w http.ResponseWriter, r *http.Request, body []byte, next http.Handler) bool) http.Handler {
-	s := testSigner(t)
-	ref := newReference(t, s)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	s := testkit.Signer(t)
+	return inFront(t, func(w http.ResponseWriter, r *http.Request, ref http.Handler) bool {
 		body, ok := readBody(r)
-		if ok && s.Verify(macOf(r), body) == nil && step(w, r, body, ref) {
-			return
-		}
-		ref.ServeHTTP(w, r)
+		return ok && s.Verify(macOf(r), body) == nil && step(w, r, body, ref)
 	})
 }
 
-// key is the (sessionId, sequence) of a body that has them.
-func key(body []byte) (string, bool) {
+// rewriteStatus is the reference receiver answering to with the status
+// from it would choose.
+func rewriteStatus(t testing.TB, from, to int) http.Handler {
+	return inFront(t, func(w http.ResponseWriter, r *http.Request, ref http.Handler) bool {
+		ref.ServeHTTP(&rewriter{ResponseWriter: w, from: from, to: to}, r)
+		return true
+	})
+}
+
+// position is the (sessionId, sequence) of a body that has both.
+func position(body []byte) (session string, seq int64, ok bool) {
 	var env struct {
 		SessionID *string `json:"sessionId"`
 		Sequence  *int64  `json:"sequence"`
 	}
 	if json.Unmarshal(body, &env) != nil || env.SessionID == nil || env.Sequence == nil {
-		return "", false
+		return "", 0, false
 	}
-	return fmt.Sprintf("%s/%d", *env.SessionID, *env.Sequence), true
+	return *env.SessionID, *env.Sequence, true
+}
+
+// key is the (sessionId, sequence) of a body that has them, as one string.
+func key(body []byte) (string, bool) {
+	id, seq, ok := position(body)
+	return fmt.Sprintf("%s/%d", id, seq), ok
+}
+
+// keys is a set of (sessionId, sequence) keys safe for concurrent use.
+type keys struct {
+	mu   sync.Mutex
+	seen map[string]bool
+}
+
+func (k *keys) has(key string) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.seen[key]
+}
+
+func (k *keys) add(key string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.seen == nil {
+		k.seen = map[string]bool{}
+	}
+	k.seen[key] = true
+}
+
+// stored serves r with next and reports whether next answered 2xx.
+func stored(next http.Handler, w http.ResponseWriter, r *http.Request) bool {
+	rec := &recorder{ResponseWriter: w}
+	next.ServeHTTP(rec, r)
+	return rec.status/100 == 2
 }
 
 // recorder remembers the status a handler answered with.
@@ -248,11 +295,14 @@ var rejectSpecs = slices.Concat(signatureMusts, []string{"wrong-scheme"})
 // without a verdict.
 var servingSpecs = []string{"malformed-json", "malformed-array", "malformed-scalar", "malformed-envelope", "oversized"}
 
+// brokenReceivers is the family, one table: a receiver's defect and the
+// specs that must catch it read best side by side, so the function is as
+// long as the family.
 func brokenReceivers() []broken {
 	return []broken{
 		{
 			name: "reference", defect: "none: the reference receiver",
-			handler: func(t testing.TB) http.Handler { return newReference(t, testSigner(t)) },
+			handler: func(t testing.TB) http.Handler { return newReference(t, testkit.Signer(t)) },
 		},
 		{
 			name: "no-verification", defect: "accepts any MAC, or none",
@@ -317,8 +367,7 @@ func brokenReceivers() []broken {
 		{
 			name: "wrong-secret", defect: "verifies with another Config ID's secret",
 			handler: func(t testing.TB) http.Handler {
-				other, _ := emitter.NewSigner([]byte("another-config-id-secret"))
-				return newReference(t, other)
+				return newReference(t, testkit.Signer(t, "another-config-id-secret"))
 			},
 			fails:        slices.Concat(acceptSpecs, []string{"malformed-status"}),
 			inconclusive: slices.Concat(rejectSpecs, servingSpecs, []string{"deadline"}),
@@ -333,13 +382,12 @@ func brokenReceivers() []broken {
 		{
 			name: "redirect", defect: "redirects every POST to the URL with a trailing slash (308)",
 			handler: func(t testing.TB) http.Handler {
-				ref := newReference(t, testSigner(t))
-				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					if r.Method == http.MethodPost {
-						http.Redirect(w, r, r.URL.Path+"/", http.StatusPermanentRedirect)
-						return
+				return inFront(t, func(w http.ResponseWriter, r *http.Request, _ http.Handler) bool {
+					if r.Method != http.MethodPost {
+						return false
 					}
-					ref.ServeHTTP(w, r)
+					http.Redirect(w, r, r.URL.Path+"/", http.StatusPermanentRedirect)
+					return true
 				})
 			},
 			fails:        slices.Concat(acceptSpecs, []string{"reject-status", "malformed-status"}),
@@ -419,14 +467,7 @@ func brokenReceivers() []broken {
 					}
 					dec := json.NewDecoder(bytes.NewReader(body))
 					dec.DisallowUnknownFields()
-					var env struct {
-						Timestamp int64          `json:"timestamp"`
-						SessionID string         `json:"sessionId"`
-						Sequence  int64          `json:"sequence"`
-						Event     string         `json:"event"`
-						Severity  string         `json:"severity"`
-						Payload   map[string]any `json:"payload"`
-					}
+					var env testkit.Envelope
 					if err := dec.Decode(&env); err != nil && strings.Contains(err.Error(), "unknown field") {
 						http.Error(w, err.Error(), http.StatusInternalServerError)
 						return true
@@ -453,26 +494,16 @@ func brokenReceivers() []broken {
 		{
 			name: "409-on-duplicate", defect: "answers 409 Conflict to a redelivery",
 			handler: func(t testing.TB) http.Handler {
-				var mu sync.Mutex
-				seen := map[string]bool{}
+				var seen keys
 				return afterVerify(t, func(w http.ResponseWriter, r *http.Request, body []byte, next http.Handler) bool {
 					k, ok := key(body)
-					if !ok {
+					switch {
+					case !ok:
 						return false
-					}
-					mu.Lock()
-					dup := seen[k]
-					mu.Unlock()
-					if dup {
+					case seen.has(k):
 						http.Error(w, "duplicate", http.StatusConflict)
-						return true
-					}
-					rec := &recorder{ResponseWriter: w}
-					next.ServeHTTP(rec, r)
-					if rec.status/100 == 2 {
-						mu.Lock()
-						seen[k] = true
-						mu.Unlock()
+					case stored(next, w, r):
+						seen.add(k)
 					}
 					return true
 				})
@@ -485,25 +516,20 @@ func brokenReceivers() []broken {
 				var mu sync.Mutex
 				next := map[string]int64{}
 				return afterVerify(t, func(w http.ResponseWriter, r *http.Request, body []byte, h http.Handler) bool {
-					var env struct {
-						SessionID *string `json:"sessionId"`
-						Sequence  *int64  `json:"sequence"`
-					}
-					if json.Unmarshal(body, &env) != nil || env.SessionID == nil || env.Sequence == nil {
+					id, seq, ok := position(body)
+					if !ok {
 						return false
 					}
 					mu.Lock()
-					want, known := next[*env.SessionID]
+					want, known := next[id]
 					mu.Unlock()
-					if known && *env.Sequence != want && *env.Sequence != want-1 {
+					if known && seq != want && seq != want-1 {
 						http.Error(w, fmt.Sprintf("expected sequence %d", want), http.StatusConflict)
 						return true
 					}
-					rec := &recorder{ResponseWriter: w}
-					h.ServeHTTP(rec, r)
-					if rec.status/100 == 2 {
+					if stored(h, w, r) {
 						mu.Lock()
-						next[*env.SessionID] = max(want, *env.Sequence+1)
+						next[id] = max(want, seq+1)
 						mu.Unlock()
 					}
 					return true
@@ -514,30 +540,19 @@ func brokenReceivers() []broken {
 		{
 			name: "dedup-before-verify", defect: "answers 200 to a known (sessionId, sequence) before it verifies",
 			handler: func(t testing.TB) http.Handler {
-				ref := newReference(t, testSigner(t))
-				var mu sync.Mutex
-				seen := map[string]bool{}
-				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				var seen keys
+				return inFront(t, func(w http.ResponseWriter, r *http.Request, ref http.Handler) bool {
 					body, ok := readBody(r)
 					k, hasKey := key(body)
-					if !ok || !hasKey {
-						ref.ServeHTTP(w, r)
-						return
-					}
-					mu.Lock()
-					dup := seen[k]
-					mu.Unlock()
-					if dup {
+					switch {
+					case !ok || !hasKey:
+						return false
+					case seen.has(k):
 						fmt.Fprintln(w, `{"verdict":"duplicate"}`)
-						return
+					case stored(ref, w, r):
+						seen.add(k)
 					}
-					rec := &recorder{ResponseWriter: w}
-					ref.ServeHTTP(rec, r)
-					if rec.status/100 == 2 {
-						mu.Lock()
-						seen[k] = true
-						mu.Unlock()
-					}
+					return true
 				})
 			},
 			fails: []string{"tampered-replay"},
@@ -545,20 +560,20 @@ func brokenReceivers() []broken {
 		{
 			name: "slow-when-busy", defect: "handles one request at a time, 10 ms each, behind a global lock",
 			handler: func(t testing.TB) http.Handler {
-				ref := newReference(t, testSigner(t))
 				lock := make(chan struct{}, 1)
-				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				return inFront(t, func(w http.ResponseWriter, r *http.Request, ref http.Handler) bool {
 					// Read the body first: only then does the server notice
 					// a client that gave up, so that it leaves the queue.
 					readBody(r)
 					select {
 					case lock <- struct{}{}:
 					case <-r.Context().Done():
-						return
+						return true
 					}
 					defer func() { <-lock }()
 					time.Sleep(10 * time.Millisecond)
 					ref.ServeHTTP(w, r)
+					return true
 				})
 			},
 			// 200 sessions queue for two seconds behind the lock, twice
@@ -588,17 +603,17 @@ func brokenReceivers() []broken {
 		{
 			name: "no-body-cap", defect: "reads and accepts a body of any size",
 			handler: func(t testing.TB) http.Handler {
-				s := testSigner(t)
-				ref := newReference(t, s)
-				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					if r.Method == http.MethodPost && r.ContentLength > maxBody {
-						body, _ := io.ReadAll(r.Body)
-						if s.Verify(macOf(r), body) == nil {
-							fmt.Fprintln(w, `{"verdict":"stored"}`)
-							return
-						}
+				s := testkit.Signer(t)
+				return inFront(t, func(w http.ResponseWriter, r *http.Request, _ http.Handler) bool {
+					if r.Method != http.MethodPost || r.ContentLength <= maxBody {
+						return false
 					}
-					ref.ServeHTTP(w, r)
+					body, _ := io.ReadAll(r.Body)
+					if s.Verify(macOf(r), body) != nil {
+						return false
+					}
+					fmt.Fprintln(w, `{"verdict":"stored"}`)
+					return true
 				})
 			},
 			fails: []string{"oversized"},
@@ -606,20 +621,15 @@ func brokenReceivers() []broken {
 		{
 			name: "dies-after-oversized", defect: "stops answering anything after an oversized body",
 			handler: func(t testing.TB) http.Handler {
-				ref := newReference(t, testSigner(t))
-				var mu sync.Mutex
-				dead := false
-				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					mu.Lock()
+				var dead atomic.Bool
+				return inFront(t, func(_ http.ResponseWriter, r *http.Request, _ http.Handler) bool {
 					if r.ContentLength > maxBody {
-						dead = true
+						dead.Store(true)
 					}
-					d := dead
-					mu.Unlock()
-					if d {
+					if dead.Load() {
 						panic(http.ErrAbortHandler) // the connection closes unanswered
 					}
-					ref.ServeHTTP(w, r)
+					return false
 				})
 			},
 			fails: []string{"oversized"},
@@ -627,37 +637,26 @@ func brokenReceivers() []broken {
 		{
 			name: "get-200", defect: "answers 200 to GET on the webhook URL",
 			handler: func(t testing.TB) http.Handler {
-				ref := newReference(t, testSigner(t))
-				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					if r.Method == http.MethodGet {
-						fmt.Fprintln(w, "webhook ok")
-						return
+				return inFront(t, func(w http.ResponseWriter, r *http.Request, _ http.Handler) bool {
+					if r.Method != http.MethodGet {
+						return false
 					}
-					ref.ServeHTTP(w, r)
+					fmt.Fprintln(w, "webhook ok")
+					return true
 				})
 			},
 			fails: []string{"methods"},
 		},
 		{
 			name: "400-on-bad-mac", defect: "refuses bad MACs with 400 instead of 401",
-			handler: func(t testing.TB) http.Handler {
-				ref := newReference(t, testSigner(t))
-				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					ref.ServeHTTP(&rewriter{ResponseWriter: w, from: 401, to: 400}, r)
-				})
-			},
-			fails: []string{"reject-status"},
-			says:  []string{"WARN  should  signature", "PASS with warnings"},
+			handler: func(t testing.TB) http.Handler { return rewriteStatus(t, 401, 400) },
+			fails:   []string{"reject-status"},
+			says:    []string{"WARN  should  signature", "PASS with warnings"},
 		},
 		{
 			name: "200-on-malformed", defect: "acknowledges signed bodies that are not events with 200",
-			handler: func(t testing.TB) http.Handler {
-				ref := newReference(t, testSigner(t))
-				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					ref.ServeHTTP(&rewriter{ResponseWriter: w, from: 400, to: 200}, r)
-				})
-			},
-			fails: []string{"malformed-status"},
+			handler: func(t testing.TB) http.Handler { return rewriteStatus(t, 400, 200) },
+			fails:   []string{"malformed-status"},
 		},
 	}
 }

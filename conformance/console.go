@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 	"sync"
+
+	"github.com/wmsmock/wms-mock/internal/humanize"
 )
 
 // console prints the run for a person: one line per spec, the failure
@@ -36,6 +38,8 @@ func (c *console) printf(format string, a ...any) {
 	fmt.Fprintf(c.w, format, a...)
 }
 
+// header prints the run's first line, and the probe's note when the probe
+// got no 2xx.
 func (c *console) header(s *suite, probe exchange) {
 	filter := ""
 	if s.cfg.LabelFilter != "" {
@@ -64,27 +68,28 @@ func probeNote(probe exchange) string {
 	}
 }
 
+// spec prints a spec that ran: its verdict, and under any but a pass the
+// message, and for a failure how to rerun it.
 func (c *console) spec(r Result) {
-	undecided := r.State == "skipped" && r.Message != "" && r.Message != notRun
-	if (r.State == "skipped" || r.State == "pending") && !undecided {
+	var tag string
+	switch r.Verdict {
+	case "":
 		return
-	}
-	verdict := c.paint(ansiGreen, "ok  ")
-	switch {
-	case r.Passed:
-	case undecided:
-		verdict = c.paint(ansiYellow, "SKIP")
-	case r.Level == Should:
-		verdict = c.paint(ansiYellow, "WARN")
+	case Passed:
+		tag = c.paint(ansiGreen, "ok  ")
+	case NoVerdict:
+		tag = c.paint(ansiYellow, "SKIP")
+	case Warned:
+		tag = c.paint(ansiYellow, "WARN")
 	default:
-		verdict = c.paint(ansiRed, "FAIL")
+		tag = c.paint(ansiRed, "FAIL")
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "  %s  %-6s  %-10s  %s (%s)\n", verdict, r.Level, r.Area, r.Title, latency(r.Duration))
-	if !r.Passed {
+	fmt.Fprintf(&b, "  %s  %-6s  %-10s  %s (%s)\n", tag, r.Level, r.Area, r.Title, humanize.Duration(r.Duration))
+	if r.Verdict != Passed {
 		msg := r.Message
 		if msg == "" {
-			msg = r.State
+			msg = string(r.Verdict)
 		}
 		for line := range strings.SplitSeq(strings.TrimRight(msg, "\n"), "\n") {
 			if line == "" {
@@ -97,13 +102,15 @@ func (c *console) spec(r Result) {
 		if r.Area == AreaScenario {
 			rerun = AreaScenario
 		}
-		if !undecided {
+		if r.Verdict != NoVerdict {
 			fmt.Fprintf(&b, "        (rerun: --label-filter %s)\n", rerun)
 		}
 	}
 	c.printf("%s", b.String())
 }
 
+// footer prints the counts, the burst's figures and what they mean for
+// go-live.
 func (c *console) footer(sum Summary) {
 	ran := sum.Passed + sum.MustFailed + sum.ShouldFailed + sum.Inconclusive
 	specs := "specs"
@@ -115,7 +122,7 @@ func (c *console) footer(sum Summary) {
 		undecided = fmt.Sprintf(", %d without a verdict", sum.Inconclusive)
 	}
 	c.printf("\n%d %s in %s against %s: %d passed, %d must failed, %d should failed%s\n",
-		ran, specs, latency(sum.Duration), sum.URL, sum.Passed, sum.MustFailed, sum.ShouldFailed, undecided)
+		ran, specs, humanize.Duration(sum.Duration), sum.URL, sum.Passed, sum.MustFailed, sum.ShouldFailed, undecided)
 	if sum.Burst != nil {
 		c.printf("burst: %s\n", sum.Burst)
 	}

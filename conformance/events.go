@@ -1,14 +1,12 @@
 package conformance
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
-	"net/http"
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/onsi/ginkgo/v2"
 
 	"github.com/wmsmock/wms-mock/emitter"
 	"github.com/wmsmock/wms-mock/scenarios"
@@ -31,11 +29,12 @@ func freshSessionID() string { return scenarios.NewSessionID(rand.Uint64()) }
 // freshMeasurementID is a version 4 UUID from the process's random source.
 func freshMeasurementID() string { return emitter.UUIDv4(rand.Uint64) }
 
-// envelope is the session's next event with the current time, so that a
-// receiver that rejects stale events as replays still accepts it. A
-// MEASUREMENT_CREATED gets a fresh measurement ID unless e sets one.
-func (s *suite) envelope(sess *emitter.Session, e emitter.Emit) emitter.Envelope {
-	ginkgo.GinkgoHelper()
+// event is the session's next event with the current time, so that a
+// receiver that rejects stale events as replays still accepts it, and its
+// encoding as WMS sends it. A MEASUREMENT_CREATED gets a fresh measurement
+// ID unless e sets one. The error is the suite's own: an event it cannot
+// build.
+func (s *suite) event(sess *emitter.Session, e emitter.Emit) (emitter.Envelope, []byte, error) {
 	if e.Time.IsZero() {
 		e.Time = time.Now()
 	}
@@ -46,51 +45,39 @@ func (s *suite) envelope(sess *emitter.Session, e emitter.Emit) emitter.Envelope
 	}
 	env, err := sess.Next(e)
 	if err != nil {
-		ginkgo.Fail(fmt.Sprintf("building %s: %v", e.Event, err))
+		return env, nil, fmt.Errorf("building %s: %w", e.Event, err)
 	}
-	return env
-}
-
-// body encodes an envelope as WMS does.
-func body(env emitter.Envelope) []byte {
-	ginkgo.GinkgoHelper()
 	b, err := env.AppendJSON(nil)
 	if err != nil {
-		ginkgo.Fail(fmt.Sprintf("encoding %s: %v", env.Event, err))
+		return env, nil, fmt.Errorf("encoding %s: %w", e.Event, err)
 	}
-	return b
+	return env, b, nil
 }
 
 // validBody is the session's next event, encoded.
-func (s *suite) validBody(sess *emitter.Session, event string) []byte {
-	ginkgo.GinkgoHelper()
-	return body(s.envelope(sess, emitter.Emit{Event: event}))
+func (s *suite) validBody(sess *emitter.Session, event string) ([]byte, error) {
+	_, b, err := s.event(sess, emitter.Emit{Event: event})
+	return b, err
 }
 
 // validRequest is the session's next event as WMS delivers it.
-func (s *suite) validRequest(sess *emitter.Session, event string) emitter.Request {
-	ginkgo.GinkgoHelper()
-	return s.signed(s.validBody(sess, event))
+func (s *suite) validRequest(sess *emitter.Session, event string) (emitter.Request, error) {
+	b, err := s.validBody(sess, event)
+	return s.signed(b), err
+}
+
+// sendNext sends the session's next event of the given type, validly
+// signed, and returns it with the exchange.
+func (s *suite) sendNext(ctx context.Context, sess *emitter.Session, event string) (emitter.Envelope, exchange, error) {
+	env, b, err := s.event(sess, emitter.Emit{Event: event})
+	if err != nil {
+		return env, exchange{}, err
+	}
+	return env, s.send(ctx, s.signed(b)), nil
 }
 
 // signed is a POST of b with the right MAC.
 func (s *suite) signed(b []byte) emitter.Request { return emitter.SignedRequest(s.signer, b) }
-
-// withMAC is a POST of b with the given header value.
-func withMAC(b []byte, mac string) emitter.Request {
-	return emitter.Request{Body: b, Header: http.Header{emitter.HeaderMAC: {mac}}}
-}
-
-// unsigned is a POST of b without the MAC header.
-func unsigned(b []byte) emitter.Request { return emitter.Request{Body: b, Header: http.Header{}} }
-
-// changeDigit changes the hex digit at i of a header value's digest.
-func changeDigit(mac string, i int) string {
-	digest := []byte(strings.TrimPrefix(mac, emitter.MACScheme))
-	const hex = "0123456789abcdef"
-	digest[i] = hex[(strings.IndexByte(hex, digest[i])+1)%16]
-	return emitter.MACScheme + string(digest)
-}
 
 // escapeAll writes every byte of the ASCII string s as a \u escape.
 func escapeAll(s string) string {

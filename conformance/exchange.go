@@ -10,9 +10,9 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/wmsmock/wms-mock/emitter"
+	"github.com/wmsmock/wms-mock/internal/humanize"
 )
 
 // bodyShown bounds how much of a request body a failure message quotes, so
@@ -70,11 +70,11 @@ func (x exchange) outcome() string {
 	a := x.att
 	if a.Class != "" {
 		if a.Status != 0 {
-			return fmt.Sprintf("%d %s, then %s after %s: %s", a.Status, http.StatusText(a.Status), a.Class, latency(a.Latency), a.Message)
+			return fmt.Sprintf("%d %s, then %s after %s: %s", a.Status, http.StatusText(a.Status), a.Class, humanize.Duration(a.Latency), a.Message)
 		}
-		return fmt.Sprintf("no answer (%s after %s): %s", a.Class, latency(a.Latency), a.Message)
+		return fmt.Sprintf("no answer (%s after %s): %s", a.Class, humanize.Duration(a.Latency), a.Message)
 	}
-	return fmt.Sprintf("%d %s in %s", a.Status, http.StatusText(a.Status), latency(a.Latency))
+	return fmt.Sprintf("%d %s in %s", a.Status, http.StatusText(a.Status), humanize.Duration(a.Latency))
 }
 
 // isCredential reports whether a header carries credentials, which are
@@ -152,15 +152,4 @@ func printable(p []byte) string {
 		}
 	}
 	return b.String()
-}
-
-func latency(d time.Duration) string {
-	switch {
-	case d >= time.Second:
-		return d.Round(10 * time.Millisecond).String()
-	case d >= time.Millisecond:
-		return d.Round(100 * time.Microsecond).String()
-	default:
-		return d.Round(time.Microsecond).String()
-	}
 }

@@ -8,33 +8,64 @@ import (
 	"github.com/wmsmock/wms-mock/emitter"
 )
 
-func specUnknownEvent(s *suite, ctx context.Context, c *check) {
-	env := s.envelope(s.newSession(), emitter.Emit{Event: "MEASUREMENT_PAUSED", Severity: emitter.SeverityInfo})
-	s.accepted(ctx, c, s.signed(body(env)),
-		"A validly signed event named MEASUREMENT_PAUSED, which is not in the vendor's table,", "")
+var specUnknownEvent = spec{
+	SpecInfo: SpecInfo{
+		ID: "unknown-event", Level: Must, Area: AreaPayload,
+		Title:   "accepts an event type it does not know",
+		Correct: "answers 2xx to an event name it does not know (WMS may add events) and ignores or logs it.",
+	},
+	run: func(s *suite, ctx context.Context, c *check) error {
+		_, b, err := s.event(s.newSession(), emitter.Emit{Event: "MEASUREMENT_PAUSED", Severity: emitter.SeverityInfo})
+		if err != nil {
+			return err
+		}
+		s.accepted(ctx, c, s.signed(b),
+			"A validly signed event named MEASUREMENT_PAUSED, which is not in the vendor's table,", "")
+		return nil
+	},
 }
 
-func specUnknownFields(s *suite, ctx context.Context, c *check) {
-	env := s.envelope(s.newSession(), emitter.Emit{
-		Event: emitter.EventMeasurementCreated,
-		Payload: emitter.Payload{
-			{Key: "quality", Value: 0.93},
-			{Key: "device", Value: emitter.Payload{{Key: "platform", Value: "web"}, {Key: "camera", Value: "front"}}},
-		},
-	})
-	b := body(env)
-	b = append(b[:len(b)-1], `,"configId":"cfg-0001","region":["eu-west-1"]}`...)
-	s.accepted(ctx, c, s.signed(b),
-		"A validly signed MEASUREMENT_CREATED with extra fields (configId and region at the top, quality and device in the payload)", "")
+var specUnknownFields = spec{
+	SpecInfo: SpecInfo{
+		ID: "unknown-fields", Level: Must, Area: AreaPayload,
+		Title:   "accepts unknown extra fields",
+		Correct: "ignores fields it does not know, at the top level and in the payload, so that a new field from WMS breaks nothing.",
+	},
+	run: func(s *suite, ctx context.Context, c *check) error {
+		_, b, err := s.event(s.newSession(), emitter.Emit{
+			Event: emitter.EventMeasurementCreated,
+			Payload: emitter.Payload{
+				{Key: "quality", Value: 0.93},
+				{Key: "device", Value: emitter.Payload{{Key: "platform", Value: "web"}, {Key: "camera", Value: "front"}}},
+			},
+		})
+		if err != nil {
+			return err
+		}
+		b = append(b[:len(b)-1], `,"configId":"cfg-0001","region":["eu-west-1"]}`...)
+		s.accepted(ctx, c, s.signed(b),
+			"A validly signed MEASUREMENT_CREATED with extra fields (configId and region at the top, quality and device in the payload)", "")
+		return nil
+	},
 }
 
-// malformed are signed bodies that are not a WMS event, by kind.
-func (s *suite) malformed(kind string) [][]byte {
+// The kinds of signed bodies that are not a WMS event.
+type malformedKind int
+
+const (
+	notJSON malformedKind = iota
+	jsonArray
+	jsonScalar
+	noEnvelope
+)
+
+// malformed are signed bodies of a kind that is not a WMS event.
+func (s *suite) malformed(kind malformedKind) [][]byte {
 	id := s.newSession().ID()
 	now := time.Now().Unix()
 	env := fmt.Sprintf(`{"timestamp":%d,"sessionId":%q,"sequence":0,"event":"WMS_LOADED","severity":"INFO"}`, now, id)
 	switch kind {
-	case "json":
+	case notJSON:
 		// The vendor's example body: a comma missing after "severity" and
 		// one too many after the payload.
 		example := fmt.Sprintf(`{
@@ -48,57 +79,76 @@ func (s *suite) malformed(kind string) [][]byte {
   },
 }`, now, id)
 		return [][]byte{[]byte(example), []byte(env[:len(env)/2])}
-	case "array":
+	case jsonArray:
 		return [][]byte{[]byte("[" + env + "]")}
-	case "scalar":
+	case jsonScalar:
 		return [][]byte{[]byte("null"), []byte("42"), []byte(`"WMS_LOADED"`)}
-	case "envelope":
+	default:
 		return [][]byte{
 			[]byte("{}"),
 			[]byte(`{"hello":"world"}`),
 			fmt.Appendf(nil, `{"timestamp":"now","sessionId":%d,"sequence":"zero","event":null,"severity":7}`, now),
 		}
 	}
-	panic("unknown malformed kind " + kind)
 }
 
-// noServerError sends signed malformed bodies and records every one that
-// got a 5xx or no answer at all.
-func (s *suite) noServerError(ctx context.Context, c *check, kind, what string) {
-	for _, b := range s.malformed(kind) {
-		x := s.send(ctx, s.signed(b))
-		switch {
-		case !x.answered():
-			c.fail(fmt.Sprintf("A validly signed %s got no answer: %s.", what, x.att.Message), x)
-		case x.att.Status >= 500:
-			c.fail(fmt.Sprintf("A validly signed %s got %s: the sender's mistake is not a server error.", what, x.outcome()), x)
-		}
-	}
-}
-
-func specMalformedJSON(s *suite, ctx context.Context, c *check) {
-	s.noServerError(ctx, c, "json", "body that is not JSON")
-}
-
-func specMalformedArray(s *suite, ctx context.Context, c *check) {
-	s.noServerError(ctx, c, "array", "JSON array")
-}
-
-func specMalformedScalar(s *suite, ctx context.Context, c *check) {
-	s.noServerError(ctx, c, "scalar", "JSON scalar")
-}
-
-func specMalformedEnvelope(s *suite, ctx context.Context, c *check) {
-	s.noServerError(ctx, c, "envelope", "JSON object without the envelope fields")
-}
-
-func specMalformedStatus(s *suite, ctx context.Context, c *check) {
-	for _, kind := range []string{"json", "array", "scalar", "envelope"} {
+// noServerError is the spec that sends signed malformed bodies of a kind,
+// described by what, and fails for every one that got a 5xx or no answer
+// at all. It claims that the receiver keeps serving after them.
+func noServerError(info SpecInfo, kind malformedKind, what string) spec {
+	return spec{SpecInfo: info, frame: survives, run: func(s *suite, ctx context.Context, c *check) error {
 		for _, b := range s.malformed(kind) {
 			x := s.send(ctx, s.signed(b))
-			if !x.answered() || x.att.Status != 400 {
-				c.fail(fmt.Sprintf("A validly signed body that is not an event got %s, not 400.", x.outcome()), x)
+			switch {
+			case !x.answered():
+				c.fail(fmt.Sprintf("A validly signed %s got no answer: %s.", what, x.att.Message), x)
+			case x.att.Status >= 500:
+				c.fail(fmt.Sprintf("A validly signed %s got %s: the sender's mistake is not a server error.", what, x.outcome()), x)
 			}
 		}
-	}
+		return nil
+	}}
+}
+
+var (
+	specMalformedJSON = noServerError(SpecInfo{
+		ID: "malformed-json", Level: Must, Area: AreaPayload,
+		Title:   "answers broken JSON without a 5xx and keeps serving",
+		Correct: "answers a body that is not JSON with a 4xx (400 is best), never a 5xx, and goes on serving; the body sent is the vendor's own example, which lacks a comma and has a trailing one.",
+	}, notJSON, "body that is not JSON")
+	specMalformedArray = noServerError(SpecInfo{
+		ID: "malformed-array", Level: Must, Area: AreaPayload,
+		Title:   "answers a JSON array without a 5xx and keeps serving",
+		Correct: "checks that the body is a JSON object before it reads fields, and answers anything else with a 4xx, never a 5xx.",
+	}, jsonArray, "JSON array")
+	specMalformedScalar = noServerError(SpecInfo{
+		ID: "malformed-scalar", Level: Must, Area: AreaPayload,
+		Title:   "answers JSON null, a number and a string without a 5xx and keeps serving",
+		Correct: "checks that the body is a JSON object before it reads fields (a null decodes to nothing in many languages), and answers anything else with a 4xx, never a 5xx.",
+	}, jsonScalar, "JSON scalar")
+	specMalformedEnvelope = noServerError(SpecInfo{
+		ID: "malformed-envelope", Level: Must, Area: AreaPayload,
+		Title:   "answers a JSON object without valid envelope fields without a 5xx and keeps serving",
+		Correct: "checks that the envelope fields are present and of the right JSON type before it uses them, and answers a body without them with a 4xx, never a 5xx.",
+	}, noEnvelope, "JSON object without the envelope fields")
+)
+
+var specMalformedStatus = spec{
+	SpecInfo: SpecInfo{
+		ID: "malformed-status", Level: Should, Area: AreaPayload,
+		Title:   "answers 400 to signed bodies that are not an event",
+		Correct: "answers 400 to a validly signed body that is not a JSON object with the envelope fields, so that the sender sees its own mistake.",
+	},
+	frame: hostile,
+	run: func(s *suite, ctx context.Context, c *check) error {
+		for _, kind := range []malformedKind{notJSON, jsonArray, jsonScalar, noEnvelope} {
+			for _, b := range s.malformed(kind) {
+				x := s.send(ctx, s.signed(b))
+				if !x.answered() || x.att.Status != 400 {
+					c.fail(fmt.Sprintf("A validly signed body that is not an event got %s, not 400.", x.outcome()), x)
+				}
+			}
+		}
+		return nil
+	},
 }

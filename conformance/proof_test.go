@@ -19,6 +19,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/wmsmock/wms-mock/conformance"
+	"github.com/wmsmock/wms-mock/internal/testkit"
 )
 
 // builtBinary builds the real wms-mock binary once per test process: the
@@ -75,7 +76,7 @@ func runConformance(t testing.TB, args ...string) cliRun {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary(t), append([]string{"conformance"}, args...)...)
-	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + t.TempDir(), "WMS_MAC_SECRET=" + testSecret}
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + t.TempDir(), "WMS_MAC_SECRET=" + testkit.Secret}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
@@ -91,9 +92,26 @@ func runConformance(t testing.TB, args ...string) cliRun {
 	return r
 }
 
-// specStates reads a JSON report: each built-in spec's ID and its state,
-// and the failure message of each failed one.
-func specStates(t testing.TB, path string) (map[string]types.SpecState, map[string]string) {
+// verdictEntry is the verdict a spec's "verdict" entry gives in the JSON
+// report; empty when it has none.
+func verdictEntry(sr types.SpecReport) conformance.Verdict {
+	for _, e := range sr.ReportEntries {
+		if e.Name == "verdict" {
+			return conformance.Verdict(e.StringRepresentation())
+		}
+	}
+	return ""
+}
+
+// reported is a spec as the JSON report gives it.
+type reported struct {
+	state   types.SpecState
+	message string // the failure message or the reason for a skip
+	verdict conformance.Verdict
+}
+
+// specStates reads a JSON report: each built-in spec by ID.
+func specStates(t testing.TB, path string) map[string]reported {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -107,20 +125,18 @@ func specStates(t testing.TB, path string) (map[string]types.SpecState, map[stri
 	for _, sp := range conformance.Specs() {
 		ids[sp.ID] = true
 	}
-	states := map[string]types.SpecState{}
-	messages := map[string]string{}
+	specs := map[string]reported{}
 	for _, sr := range reports[0].SpecReports {
 		if sr.LeafNodeType != types.NodeTypeIt {
 			continue
 		}
 		for _, l := range sr.Labels() {
 			if ids[l] {
-				states[l] = sr.State
-				messages[l] = sr.Failure.Message
+				specs[l] = reported{sr.State, sr.Failure.Message, verdictEntry(sr)}
 			}
 		}
 	}
-	return states, messages
+	return specs
 }
 
 // TestSuiteTellsBrokenReceiversApart runs the real binary against each
@@ -151,30 +167,11 @@ func TestSuiteTellsBrokenReceiversApart(t *testing.T) {
 			<-sem
 			t.Logf("%s (%s): exit %d in %s", b.name, b.defect, r.code, r.elapsed.Round(time.Millisecond))
 
-			states, messages := specStates(t, report)
-			if len(states) != len(levels) {
-				t.Errorf("the report has %d specs, want %d", len(states), len(levels))
+			specs := specStates(t, report)
+			if len(specs) != len(levels) {
+				t.Errorf("the report has %d specs, want %d", len(specs), len(levels))
 			}
-			wantCode := 0
-			for id, level := range levels {
-				shouldFail := slices.Contains(b.fails, id)
-				undecided := slices.Contains(b.inconclusive, id)
-				failed := states[id].Is(types.SpecStateFailureStates)
-				switch {
-				case shouldFail && !failed:
-					t.Errorf("miss: spec %s is %s, but it must catch %q", id, states[id], b.defect)
-				case undecided && (states[id] != types.SpecStateSkipped || !strings.HasPrefix(messages[id], "No verdict")):
-					t.Errorf("spec %s is %s for %q, want no verdict:\n%s", id, states[id], b.defect, messages[id])
-				case !shouldFail && !undecided && states[id] != types.SpecStatePassed:
-					t.Errorf("false alarm: spec %s is %s for %q:\n%s", id, states[id], b.defect, messages[id])
-				}
-				if shouldFail && level == conformance.Must {
-					wantCode = 1
-				}
-				if failed {
-					checkFailureMessage(t, id, messages[id])
-				}
-			}
+			wantCode := b.checkSpecs(t, levels, specs)
 			for _, want := range b.says {
 				if !strings.Contains(r.stdout, want) {
 					t.Errorf("the output lacks %q", want)
@@ -188,7 +185,7 @@ func TestSuiteTellsBrokenReceiversApart(t *testing.T) {
 				t.Errorf("exit %d, want %d\nstderr: %s", r.code, wantCode, r.stderr)
 			}
 			for _, out := range []string{r.stdout, r.stderr, mustRead(t, report)} {
-				if strings.Contains(out, testSecret) {
+				if strings.Contains(out, testkit.Secret) {
 					t.Error("the secret appears in the output or the report")
 				}
 			}
@@ -197,6 +194,45 @@ func TestSuiteTellsBrokenReceiversApart(t *testing.T) {
 			}
 		})
 	}
+}
+
+// checkSpecs checks that exactly the specs meant to catch b's defect
+// failed, those it names reached no verdict and every other spec passed,
+// in Ginkgo's states and in the verdicts. It returns the exit status the
+// run must have.
+func (b broken) checkSpecs(t *testing.T, levels map[string]conformance.Level, specs map[string]reported) int {
+	t.Helper()
+	wantCode := 0
+	for id, level := range levels {
+		shouldFail := slices.Contains(b.fails, id)
+		undecided := slices.Contains(b.inconclusive, id)
+		sp := specs[id]
+		failed := sp.state.Is(types.SpecStateFailureStates)
+		switch {
+		case shouldFail && !failed:
+			t.Errorf("miss: spec %s is %s, but it must catch %q", id, sp.state, b.defect)
+		case undecided && (sp.state != types.SpecStateSkipped || !strings.HasPrefix(sp.message, "No verdict")):
+			t.Errorf("spec %s is %s for %q, want no verdict:\n%s", id, sp.state, b.defect, sp.message)
+		case !shouldFail && !undecided && sp.state != types.SpecStatePassed:
+			t.Errorf("false alarm: spec %s is %s for %q:\n%s", id, sp.state, b.defect, sp.message)
+		}
+		want := conformance.Passed
+		switch {
+		case shouldFail && level == conformance.Must:
+			want, wantCode = conformance.Failed, 1
+		case shouldFail:
+			want = conformance.Warned
+		case undecided:
+			want = conformance.NoVerdict
+		}
+		if sp.verdict != want {
+			t.Errorf("spec %s: the JSON report's verdict is %q, want %q", id, sp.verdict, want)
+		}
+		if failed {
+			checkFailureMessage(t, id, sp.message)
+		}
+	}
+	return wantCode
 }
 
 // checkFailureMessage checks that a failure lets a customer fix the

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/wmsmock/wms-mock/conformance"
+	"github.com/wmsmock/wms-mock/internal/testkit"
 )
 
 // junitFile is the part of a JUnit report CI reads.
@@ -33,6 +34,9 @@ type junitCase struct {
 	Failure   *struct {
 		Message string `xml:"message,attr"`
 	} `xml:"failure"`
+	Skipped *struct {
+		Message string `xml:"message,attr"`
+	} `xml:"skipped"`
 }
 
 // readJUnit parses a JUnit report and checks that its test cases are the
@@ -69,13 +73,14 @@ func readJUnit(t *testing.T, path string) (junitFile, map[string]junitCase) {
 
 // TestJUnitShouldFailureIsAWarning: CI reads the JUnit report, so a failed
 // should spec is a passed test case there, with its warning in system-out,
-// while a failed must spec is a failure.
+// while a failed must spec is a failure, and a spec without a verdict or
+// not run is skipped.
 func TestJUnitShouldFailureIsAWarning(t *testing.T) {
 	run := func(receiver, filter string) (conformance.Summary, junitFile, map[string]junitCase) {
 		t.Helper()
 		srv := serve(t, brokenHandler(t, receiver))
 		path := filepath.Join(t.TempDir(), "junit.xml")
-		sum, err := conformance.Run(context.Background(), conformance.Config{URL: srv.URL, Signer: testSigner(t), LabelFilter: filter, JUnitReport: path})
+		sum, err := conformance.Run(context.Background(), conformance.Config{URL: srv.URL, Signer: testkit.Signer(t), LabelFilter: filter, JUnitReport: path})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -107,6 +112,21 @@ func TestJUnitShouldFailureIsAWarning(t *testing.T) {
 	}
 	if c := cases["reject-status"]; c.Failure != nil || !strings.Contains(c.SystemOut, "WARNING") {
 		t.Errorf("reject-status is not a warning: %+v", c)
+	}
+	if c := cases["duplicate"]; c.Status != "skipped" || c.Skipped == nil || c.Skipped.Message != "skipped" {
+		t.Errorf("duplicate, left out by the filter, is not a skipped test case: %+v", c)
+	}
+
+	// A spec without a verdict is a skipped test case with the reason.
+	sum, f, cases = run("wrong-secret", "wrong-secret")
+	if sum.OK() || sum.Inconclusive != 1 {
+		t.Fatalf("want one spec without a verdict: %+v", sum)
+	}
+	if f.Failures != 0 {
+		t.Errorf("failures=%d, want none for a spec without a verdict", f.Failures)
+	}
+	if c := cases["wrong-secret"]; c.Status != "skipped" || c.Skipped == nil || !strings.HasPrefix(c.Skipped.Message, "skipped - No verdict: ") {
+		t.Errorf("wrong-secret is not a skipped test case with its reason: %+v", c)
 	}
 }
 
@@ -141,7 +161,7 @@ func TestCredentialsInTheURLAreRedacted(t *testing.T) {
 	junit, jsonReport := filepath.Join(dir, "junit.xml"), filepath.Join(dir, "report.json")
 	var out bytes.Buffer
 	sum, err := conformance.Run(context.Background(), conformance.Config{
-		URL: withCreds, Signer: testSigner(t), LabelFilter: "missing-mac",
+		URL: withCreds, Signer: testkit.Signer(t), LabelFilter: "missing-mac",
 		JUnitReport: junit, JSONReport: jsonReport, Out: &out,
 	})
 	if err != nil || sum.MustFailed != 1 {
@@ -166,7 +186,7 @@ func TestCredentialsInTheURLAreRedacted(t *testing.T) {
 		"bad scheme":  "ftp://" + user + ":" + password + "@example.com/hook",
 		"unparsable":  "http://" + user + ":" + password + "@[::1/hook",
 	} {
-		_, err := conformance.Run(context.Background(), conformance.Config{URL: url, Signer: testSigner(t)})
+		_, err := conformance.Run(context.Background(), conformance.Config{URL: url, Signer: testkit.Signer(t)})
 		if err == nil || !(errors.Is(err, conformance.ErrUnreachable) || errors.Is(err, conformance.ErrConfig)) {
 			t.Errorf("%s: Run: %v", name, err)
 			continue

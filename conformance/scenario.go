@@ -7,20 +7,32 @@ import (
 	"math/rand/v2"
 	"strings"
 
-	"github.com/onsi/ginkgo/v2"
-
 	"github.com/wmsmock/wms-mock/emitter"
 	"github.com/wmsmock/wms-mock/scenarios"
 )
 
-// scenarioLabels are the labels of every --scenarios spec: a step's
-// expected answer is a hard requirement, so they are must.
-func scenarioLabels() []string { return []string{string(Must), AreaScenario} }
-
+// scenarioCorrect is what a correct receiver does in a scenario spec: a
+// step's expected answer is a hard requirement, so the specs are must.
 const scenarioCorrect = "gives each delivery the answer its step expects: 2xx for an event as WMS sends it, a refusal for a delivery the step spoils on purpose."
 
-func scenarioTitle(sc *scenarios.Scenario) string {
-	return "plays scenario " + sc.Name + " as its steps expect"
+// scenarioSpecs are one spec per scenario, in the order given, after the
+// built-in specs.
+func scenarioSpecs(list []*scenarios.Scenario) []spec {
+	specs := make([]spec, len(list))
+	for i, sc := range list {
+		specs[i] = spec{
+			SpecInfo: SpecInfo{
+				ID: sc.Name, Level: Must, Area: AreaScenario,
+				Title:   "plays scenario " + sc.Name + " as its steps expect",
+				Correct: scenarioCorrect,
+			},
+			run: func(s *suite, ctx context.Context, c *check) error {
+				s.playScenario(ctx, c, sc)
+				return nil
+			},
+		}
+	}
+	return specs
 }
 
 // checkScenarios refuses a list the suite cannot report on clearly.
@@ -36,17 +48,6 @@ func checkScenarios(list []*scenarios.Scenario) error {
 		seen[sc.Name] = true
 	}
 	return nil
-}
-
-// registerScenarios adds one spec per scenario of the Config.
-func (s *suite) registerScenarios(runCtx context.Context) {
-	for _, sc := range s.cfg.Scenarios {
-		ginkgo.It(scenarioTitle(sc), ginkgo.Label(scenarioLabels()...), func(sctx ginkgo.SpecContext) {
-			s.runChecked(runCtx, sctx, scenarioCorrect, func(ctx context.Context, c *check) {
-				s.playScenario(ctx, c, sc)
-			})
-		})
-	}
 }
 
 // recorder is the Sender of a scenario spec: it sends through the suite

@@ -2,17 +2,16 @@ package conformance
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"maps"
 	"net/http"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/onsi/ginkgo/v2"
-
 	"github.com/wmsmock/wms-mock/emitter"
+	"github.com/wmsmock/wms-mock/internal/humanize"
 )
 
 // specDeadline sends the 21 events and requires a 2xx within the deadline
@@ -20,62 +19,95 @@ import (
 // a delivery that got a refusal or a broken answer quickly is all-events'
 // finding, and leaves this spec without a verdict, since how long the
 // receiver takes to accept that event is unknown.
-func specDeadline(s *suite, ctx context.Context, c *check) {
-	sess := s.newSession()
-	var slowest exchange
-	var refused []string
-	for _, ev := range catalogOrder() {
-		env := s.envelope(sess, emitter.Emit{Event: ev})
-		x := s.send(ctx, s.signed(body(env)))
-		switch {
-		case x.accepted():
-			if x.att.Latency > slowest.att.Latency {
-				slowest = x
+var specDeadline = spec{
+	SpecInfo: SpecInfo{
+		ID: "deadline", Level: Must, Area: AreaTiming,
+		Title:   "accepts every valid delivery within the deadline",
+		Correct: "answers each valid delivery with a 2xx well within the deadline: it verifies, stores durably and answers, and leaves any slow work to run after the answer.",
+	},
+	run: func(s *suite, ctx context.Context, c *check) error {
+		sess := s.newSession()
+		var slowest exchange
+		var refused []string
+		for _, ev := range catalogOrder() {
+			env, x, err := s.sendNext(ctx, sess, ev)
+			if err != nil {
+				return err
 			}
-		case x.att.Class == emitter.FailTimeout || x.att.Class == emitter.FailConnect:
-			c.fail(fmt.Sprintf("%s (sequence %d) got no 2xx within the %s deadline: %s.", ev, env.Sequence, s.timeout, x.outcome()), x)
-		default:
-			refused = append(refused, fmt.Sprintf("%s (%s)", ev, x.outcome()))
+			switch {
+			case x.accepted():
+				if x.att.Latency > slowest.att.Latency {
+					slowest = x
+				}
+			case x.att.Class == emitter.FailTimeout || x.att.Class == emitter.FailConnect:
+				c.fail(fmt.Sprintf("%s (sequence %d) got no 2xx within the %s deadline: %s.", ev, env.Sequence, s.timeout, x.outcome()), x)
+			default:
+				refused = append(refused, fmt.Sprintf("%s (%s)", ev, x.outcome()))
+			}
+			if ctx.Err() != nil {
+				return nil
+			}
 		}
-		if ctx.Err() != nil {
-			return
+		if slowest.accepted() {
+			c.report("slowest 2xx", humanize.Duration(slowest.att.Latency))
 		}
-	}
-	if slowest.accepted() {
-		ginkgo.AddReportEntry("slowest 2xx", latency(slowest.att.Latency))
-	}
-	if n := len(refused); n > 0 {
-		if n > maxShown {
-			refused = append(refused[:maxShown], fmt.Sprintf("%d more", n-maxShown))
+		if n := len(refused); n > 0 {
+			if n > maxShown {
+				refused = append(refused[:maxShown], fmt.Sprintf("%d more", n-maxShown))
+			}
+			c.undecided = fmt.Sprintf("No verdict: %d of the 21 valid deliveries got no 2xx, for a reason other than time (%s; all-events reports each), so how long this receiver takes to accept them is unknown.",
+				n, strings.Join(refused, "; "))
 		}
-		c.undecided = fmt.Sprintf("No verdict: %d of the 21 valid deliveries got no 2xx, for a reason other than time (%s; all-events reports each), so how long this receiver takes to accept them is unknown.",
-			n, strings.Join(refused, "; "))
-	}
+		return nil
+	},
 }
 
-func specBurst(s *suite, ctx context.Context, c *check) {
-	type result struct {
-		x   exchange
-		seq int64
-		ev  string
-	}
+var specBurst = spec{
+	SpecInfo: SpecInfo{
+		ID: "burst", Level: Must, Area: AreaTiming,
+		Title:   "accepts a burst of concurrent sessions within the deadline",
+		Correct: "answers 2xx to every event within the deadline when many sessions deliver at once.",
+	},
+	run: func(s *suite, ctx context.Context, c *check) error {
+		deliveries, err := s.sendBurst(ctx)
+		s.judgeBurst(c, deliveries)
+		return err
+	},
+}
+
+// burstEvents are the events of each burst session: the start of a
+// session, when a real burst (a campaign link opened by many users at
+// once) hits hardest.
+var burstEvents = []string{"WMS_LOADED", "CONFIGURATION_LOADED", "CAMERA_PERMISSION_GRANTED", "CAMERA_STARTED"}
+
+// burstDelivery is one delivery of the burst.
+type burstDelivery struct {
+	x   exchange
+	seq int64
+	ev  string
+}
+
+// sendBurst starts the burst's sessions at once and returns their
+// deliveries, session by session.
+func (s *suite) sendBurst(ctx context.Context) ([][]burstDelivery, error) {
 	sessions := make([]*emitter.Session, s.burstN)
 	for i := range sessions {
 		sessions[i] = s.newSession()
 	}
-	results := make([][]result, s.burstN)
+	results := make([][]burstDelivery, s.burstN)
+	errs := make([]error, s.burstN)
 	var wg sync.WaitGroup
 	start := make(chan struct{})
 	for i, sess := range sessions {
 		wg.Go(func() {
-			defer ginkgo.GinkgoRecover()
 			<-start
-			// The start of a session, when a real burst (a campaign link
-			// opened by many users at once) hits hardest.
-			for _, ev := range []string{"WMS_LOADED", "CONFIGURATION_LOADED", "CAMERA_PERMISSION_GRANTED", "CAMERA_STARTED"} {
-				env := s.envelope(sess, emitter.Emit{Event: ev})
-				x := s.send(ctx, s.signed(body(env)))
-				results[i] = append(results[i], result{x, env.Sequence, ev})
+			for _, ev := range burstEvents {
+				env, x, err := s.sendNext(ctx, sess, ev)
+				if err != nil {
+					errs[i] = err
+					return
+				}
+				results[i] = append(results[i], burstDelivery{x, env.Sequence, ev})
 				if ctx.Err() != nil {
 					return
 				}
@@ -84,7 +116,12 @@ func specBurst(s *suite, ctx context.Context, c *check) {
 	}
 	close(start)
 	wg.Wait()
+	return results, errors.Join(errs...)
+}
 
+// judgeBurst records the burst's figures and every delivery that was not
+// accepted, after the counts of each cause.
+func (s *suite) judgeBurst(c *check, results [][]burstDelivery) {
 	stats := BurstStats{Sessions: s.burstN}
 	var lat []time.Duration
 	unanswered := map[string]int{} // by failure class
@@ -111,13 +148,13 @@ func specBurst(s *suite, ctx context.Context, c *check) {
 		stats.P99 = lat[(n-1)*99/100]
 		stats.Max = lat[n-1]
 	}
-	s.setBurst(stats)
+	s.setBurst(c, stats)
 	// The counts come first, each cause in its own sentence: a receiver
 	// that refuses valid events fast has no concurrency problem to show.
 	var counts []problem
 	if n := total(unanswered); n > 0 {
 		counts = append(counts, problem{what: fmt.Sprintf("%d of %d deliveries in a burst of %d concurrent sessions got no complete answer within the %s deadline (%s; p50 %s, max %s): the usual cause is requests waiting behind one lock or a small connection pool.",
-			n, stats.Deliveries, s.burstN, s.timeout, tally(unanswered), latency(stats.P50), latency(stats.Max))})
+			n, stats.Deliveries, s.burstN, s.timeout, humanize.Counts(unanswered), humanize.Duration(stats.P50), humanize.Duration(stats.Max))})
 	}
 	if n := total(refused); n > 0 {
 		why := ""
@@ -125,7 +162,7 @@ func specBurst(s *suite, ctx context.Context, c *check) {
 			why = fmt.Sprintf(", like the plain valid event sent before the first spec (%s): fix that first, as it is the likely cause here too", s.probe.outcome())
 		}
 		counts = append(counts, problem{what: fmt.Sprintf("%d of %d deliveries in a burst of %d concurrent sessions were answered in time, but not with a 2xx (%s)%s.",
-			n, stats.Deliveries, s.burstN, tally(refused), why)})
+			n, stats.Deliveries, s.burstN, humanize.Counts(refused), why)})
 	}
 	c.problems = append(counts, c.problems...)
 }
@@ -137,20 +174,4 @@ func total(m map[string]int) int {
 		n += v
 	}
 	return n
-}
-
-// tally lists counts by key, the largest first: "401 Unauthorized: 200".
-func tally(m map[string]int) string {
-	keys := slices.Collect(maps.Keys(m))
-	slices.SortFunc(keys, func(a, b string) int {
-		if m[a] != m[b] {
-			return m[b] - m[a]
-		}
-		return strings.Compare(a, b)
-	})
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s: %d", k, m[k])
-	}
-	return strings.Join(parts, ", ")
 }

@@ -9,11 +9,11 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/wmsmock/wms-mock/conformance"
 	"github.com/wmsmock/wms-mock/emitter"
+	"github.com/wmsmock/wms-mock/internal/testkit"
 )
 
 // result finds a spec's result by ID.
@@ -35,7 +35,7 @@ func result(t *testing.T, sum conformance.Summary, id string) conformance.Result
 func TestInterruptLeavesSpecsWithoutAVerdict(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	s := testSigner(t)
+	s := testkit.Signer(t)
 	ref := newReference(t, s)
 	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, ok := readBody(r)
@@ -55,8 +55,8 @@ func TestInterruptLeavesSpecsWithoutAVerdict(t *testing.T) {
 		t.Errorf("passed %d, no verdict %d, failed %d+%d, skipped %d; want only missing-mac passed and wrong-secret without a verdict:\n%s",
 			sum.Passed, sum.Inconclusive, sum.MustFailed, sum.ShouldFailed, sum.Skipped, out.String())
 	}
-	if r := result(t, sum, "wrong-secret"); r.Passed || !strings.HasPrefix(r.Message, "No verdict") {
-		t.Errorf("wrong-secret: passed %v, %q", r.Passed, r.Message)
+	if r := result(t, sum, "wrong-secret"); r.Verdict != conformance.NoVerdict || !strings.HasPrefix(r.Message, "No verdict") {
+		t.Errorf("wrong-secret: verdict %q, %q", r.Verdict, r.Message)
 	}
 	if !strings.Contains(out.String(), "SKIP  must    signature   rejects an event signed with another secret") {
 		t.Errorf("the console does not show the spec without a verdict:\n%s", out.String())
@@ -67,7 +67,7 @@ func TestInterruptLeavesSpecsWithoutAVerdict(t *testing.T) {
 // on a bad MAC gives no answer, which the signature specs cannot take for a
 // refusal.
 func TestUnansweredForgeryIsNotARefusal(t *testing.T) {
-	s := testSigner(t)
+	s := testkit.Signer(t)
 	ref := newReference(t, s)
 	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if body, ok := readBody(r); ok && s.Verify(macOf(r), body) != nil {
@@ -96,15 +96,14 @@ func TestUnansweredForgeryIsNotARefusal(t *testing.T) {
 // verifies; the spec reaches no verdict instead of passing. A forgery it
 // accepts is still a failure.
 func TestRefusalsProveNothingWhenValidEventsAreRefused(t *testing.T) {
-	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if macOf(r) == "" {
-			w.WriteHeader(http.StatusOK) // unsigned: accepted
-			return
+	rcv := testkit.NewReceiver(t, testkit.Signer(t), testkit.WithStatus(func(d testkit.Delivery) int {
+		if d.Header.Get(emitter.HeaderMAC) == "" {
+			return http.StatusOK // unsigned: accepted
 		}
-		http.Error(w, "bad MAC", http.StatusUnauthorized) // signed, validly or not: refused
+		return http.StatusUnauthorized // signed, validly or not: refused
 	}))
 	var out bytes.Buffer
-	sum, err := conformance.Run(context.Background(), conformance.Config{URL: srv.URL, Signer: testSigner(t), LabelFilter: "missing-mac || wrong-secret", Out: &out})
+	sum, err := conformance.Run(context.Background(), conformance.Config{URL: rcv.URL, Signer: testkit.Signer(t), LabelFilter: "missing-mac || wrong-secret", Out: &out})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,11 +111,11 @@ func TestRefusalsProveNothingWhenValidEventsAreRefused(t *testing.T) {
 		t.Fatalf("probe %d, passed %d, must failed %d, no verdict %d; want missing-mac failed and wrong-secret without a verdict:\n%s",
 			sum.Probe.Status, sum.Passed, sum.MustFailed, sum.Inconclusive, out.String())
 	}
-	if r := result(t, sum, "missing-mac"); r.Passed || !strings.Contains(r.Message, "without the X-WMS-Content-MAC header was accepted") {
+	if r := result(t, sum, "missing-mac"); r.Verdict != conformance.Failed || !strings.Contains(r.Message, "without the X-WMS-Content-MAC header was accepted") {
 		t.Errorf("missing-mac does not report the accepted forgery:\n%s", r.Message)
 	}
-	if r := result(t, sum, "wrong-secret"); r.Passed || !strings.HasPrefix(r.Message, "No verdict") || !strings.Contains(r.Message, "401 Unauthorized") {
-		t.Errorf("wrong-secret: passed %v, %q", r.Passed, r.Message)
+	if r := result(t, sum, "wrong-secret"); r.Verdict != conformance.NoVerdict || !strings.HasPrefix(r.Message, "No verdict") || !strings.Contains(r.Message, "401 Unauthorized") {
+		t.Errorf("wrong-secret: verdict %q, %q", r.Verdict, r.Message)
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	if last := lines[len(lines)-1]; !strings.HasPrefix(last, "note: a validly signed event got 401 Unauthorized") || !strings.Contains(last, "different MAC secret") {
@@ -129,21 +128,20 @@ func TestRefusalsProveNothingWhenValidEventsAreRefused(t *testing.T) {
 // bodies, so those specs reach no verdict instead of passing; a 5xx to a
 // malformed body still fails its spec.
 func TestServingNeedsAValidEventAccepted(t *testing.T) {
-	other, err := emitter.NewSigner([]byte("another-config-id-secret"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref := newReference(t, other)
-	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if body, ok := readBody(r); ok && !json.Valid(body) {
-			http.Error(w, "SyntaxError", http.StatusInternalServerError)
-			return
+	// A receiver with another Config ID's secret, which answers 500 to a
+	// body that does not parse.
+	rcv := testkit.NewReceiver(t, testkit.Signer(t, "another-config-id-secret"), testkit.WithStatus(func(d testkit.Delivery) int {
+		switch {
+		case !json.Valid(d.Body):
+			return http.StatusInternalServerError
+		case d.Verified:
+			return http.StatusNoContent
 		}
-		ref.ServeHTTP(w, r)
+		return http.StatusUnauthorized
 	}))
 	var out bytes.Buffer
 	sum, err := conformance.Run(context.Background(), conformance.Config{
-		URL: srv.URL, Signer: testSigner(t), LabelFilter: "malformed-json || malformed-array || oversized", Out: &out,
+		URL: rcv.URL, Signer: testkit.Signer(t), LabelFilter: "malformed-json || malformed-array || oversized", Out: &out,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -152,14 +150,14 @@ func TestServingNeedsAValidEventAccepted(t *testing.T) {
 		t.Fatalf("passed %d, must failed %d, no verdict %d; want malformed-json failed, malformed-array and oversized without a verdict:\n%s",
 			sum.Passed, sum.MustFailed, sum.Inconclusive, out.String())
 	}
-	if r := result(t, sum, "malformed-json"); r.Passed || !strings.Contains(r.Message, "500 Internal Server Error") {
+	if r := result(t, sum, "malformed-json"); r.Verdict != conformance.Failed || !strings.Contains(r.Message, "500 Internal Server Error") {
 		t.Errorf("malformed-json does not report the 5xx:\n%s", r.Message)
 	}
 	for _, id := range []string{"malformed-array", "oversized"} {
 		r := result(t, sum, id)
-		if r.Passed || !strings.HasPrefix(r.Message, "No verdict") || strings.Contains(r.Message, "\n") ||
+		if r.Verdict != conformance.NoVerdict || !strings.HasPrefix(r.Message, "No verdict") || strings.Contains(r.Message, "\n") ||
 			!strings.Contains(r.Message, "got 401 Unauthorized") || !strings.Contains(r.Message, "like the plain valid event sent before the first spec") {
-			t.Errorf("%s: passed %v, %q; want one line saying the valid events were refused", id, r.Passed, r.Message)
+			t.Errorf("%s: verdict %q, %q; want one line saying the valid events were refused", id, r.Verdict, r.Message)
 		}
 	}
 }
@@ -176,13 +174,13 @@ func TestDeadlineNeedsA2xx(t *testing.T) {
 		return true
 	}))
 	var out bytes.Buffer
-	sum, err := conformance.Run(context.Background(), conformance.Config{URL: srv.URL, Signer: testSigner(t), LabelFilter: "deadline", Out: &out})
+	sum, err := conformance.Run(context.Background(), conformance.Config{URL: srv.URL, Signer: testkit.Signer(t), LabelFilter: "deadline", Out: &out})
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := result(t, sum, "deadline")
-	if r.Passed || sum.Inconclusive != 1 || sum.OK() {
-		t.Fatalf("deadline passed=%v, no verdict %d, OK %v; want no verdict and no pass:\n%s", r.Passed, sum.Inconclusive, sum.OK(), out.String())
+	if r.Verdict != conformance.NoVerdict || sum.Inconclusive != 1 || sum.OK() {
+		t.Fatalf("deadline verdict %q, no verdict %d, OK %v; want no verdict and no pass:\n%s", r.Verdict, sum.Inconclusive, sum.OK(), out.String())
 	}
 	if !strings.Contains(r.Message, "MEASUREMENT_CANCELED (500 Internal Server Error") {
 		t.Errorf("the deadline spec does not name the refused event:\n%s", r.Message)
@@ -199,41 +197,19 @@ var uuidV4 = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-
 // index on either accepts the rerun, while every other generated value is
 // the same.
 func TestRerunWithTheSameSeedSendsFreshIDs(t *testing.T) {
-	ref := newReference(t, testSigner(t))
-	var mu sync.Mutex
-	var bodies [][]byte
-	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if body, ok := readBody(r); ok {
-			mu.Lock()
-			bodies = append(bodies, body)
-			mu.Unlock()
-		}
-		ref.ServeHTTP(w, r)
-	}))
 	type run struct {
 		sessions, measurements map[string]bool
 		values                 []string // each event and its payload, IDs left out
 	}
 	once := func() run {
-		mu.Lock()
-		bodies = nil
-		mu.Unlock()
-		sum, err := conformance.Run(context.Background(), conformance.Config{URL: srv.URL, Signer: testSigner(t), Seed: 42, LabelFilter: "all-events || journey"})
+		rcv := testkit.NewReceiver(t, testkit.Signer(t))
+		sum, err := conformance.Run(context.Background(), conformance.Config{URL: rcv.URL, Signer: testkit.Signer(t), Seed: 42, LabelFilter: "all-events || journey"})
 		if err != nil || !sum.OK() || sum.Passed != 2 {
 			t.Fatalf("Run: %v, %+v", err, sum)
 		}
-		mu.Lock()
-		defer mu.Unlock()
 		r := run{sessions: map[string]bool{}, measurements: map[string]bool{}}
-		for _, b := range bodies {
-			var env struct {
-				SessionID string         `json:"sessionId"`
-				Event     string         `json:"event"`
-				Payload   map[string]any `json:"payload"`
-			}
-			if err := json.Unmarshal(b, &env); err != nil {
-				t.Fatalf("body %s: %v", b, err)
-			}
+		for _, d := range rcv.Deliveries() {
+			env := testkit.Decode(t, d.Body)
 			r.sessions[env.SessionID] = true
 			if id, ok := env.Payload["measurementId"].(string); ok {
 				if !uuidV4.MatchString(id) {
