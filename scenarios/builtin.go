@@ -44,6 +44,29 @@ func Builtin() []*Scenario {
 	return out
 }
 
+// BuiltinSource returns the YAML of the built-in scenario called name,
+// byte for byte as embedded, so that a scenario can be copied out of an
+// installed binary and changed. An unknown name wraps ErrUnknownScenario
+// in a one-line error that suggests close names.
+func BuiltinSource(name string) ([]byte, error) {
+	for _, s := range Builtin() {
+		if s.Name == name {
+			return library.ReadFile("library/" + strings.TrimPrefix(s.File, "builtin/"))
+		}
+	}
+	return nil, unknownName(name, BuiltinNames(), "")
+}
+
+// BuiltinNames returns the built-in scenarios' names, sorted.
+func BuiltinNames() []string {
+	all := Builtin()
+	names := make([]string, len(all))
+	for i, s := range all {
+		names[i] = s.Name
+	}
+	return names
+}
+
 // Journeys returns the built-in realistic, fault-free sessions (tag
 // "journey"), sorted by name: what a plain 'wms-mock run' plays and the
 // load generator mixes.
@@ -73,10 +96,16 @@ func Find(nameOrPath string) (*Scenario, error) {
 	if looksLikePath(nameOrPath) {
 		return nil, fmt.Errorf("%w; %s", readError(nameOrPath, err), builtinHint(nameOrPath, names))
 	}
-	if near := nearNames(nameOrPath, names); len(near) > 0 {
-		return nil, fmt.Errorf("%w %q: did you mean %s? ('wms-mock list' shows the built-in scenarios)", ErrUnknownScenario, nameOrPath, strings.Join(near, " or "))
+	return nil, unknownName(nameOrPath, names, " nor a file")
+}
+
+// unknownName is the error for a name that is no built-in scenario, with
+// the close ones when there are any; nor says what else it is not.
+func unknownName(name string, names []string, nor string) error {
+	if near := nearNames(name, names); len(near) > 0 {
+		return fmt.Errorf("%w %q: did you mean %s? ('wms-mock list' shows the built-in scenarios)", ErrUnknownScenario, name, strings.Join(near, " or "))
 	}
-	return nil, fmt.Errorf("%w %q: not a built-in name ('wms-mock list' shows them) nor a file", ErrUnknownScenario, nameOrPath)
+	return fmt.Errorf("%w %q: not a built-in name ('wms-mock list' shows them)%s", ErrUnknownScenario, name, nor)
 }
 
 // builtinHint says which built-in scenario a path to no file may mean:

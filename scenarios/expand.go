@@ -16,11 +16,18 @@ import (
 // ExpandOptions are what changes from one session of a scenario to the
 // next. The zero value (but for Signer) is a session starting now, seed 0.
 type ExpandOptions struct {
-	// Seed makes the session's generated values: its ID, measurement ID,
-	// SNR values. The same scenario with the same Seed and Start gives the
-	// same bytes; the scenario's name is mixed in, so one seed gives
-	// different sessions for different scenarios.
+	// Seed makes the session's generated values: its ID (unless
+	// SessionSeed is set), measurement ID, SNR values. The same scenario
+	// with the same Seed and Start gives the same bytes; the scenario's
+	// name is mixed in, so one seed gives different sessions for
+	// different scenarios.
 	Seed uint64
+	// SessionSeed, when not zero, makes the generated session ID in
+	// Seed's place. A receiver takes a session ID it has seen as the same
+	// session, so a command that runs again with the same Seed (to send
+	// the same values) gives each run a SessionSeed of its own, and its
+	// sessions are new ones; the same SessionSeed gives the same IDs.
+	SessionSeed uint64
 	// Start is the session's first moment; event timestamps are Start plus
 	// the scenario's clock. Zero means now.
 	Start time.Time
@@ -36,8 +43,11 @@ type Delivery struct {
 	// Scenario and SessionID say which session the delivery belongs to.
 	Scenario  string
 	SessionID string
-	// Step is the index of the step in Scenario.Steps, Line its line in the
-	// file, Repetition which repetition of it (from 0).
+	// File is the scenario's file (Scenario.File), Step the index of the
+	// step in Scenario.Steps, Line its line in File, Repetition which
+	// repetition of it (from 0): where to look when the answer is not the
+	// one expected.
+	File                   string
 	Step, Line, Repetition int
 	// Copy is 1 for the second request of a duplicated step, else 0.
 	Copy int
@@ -78,7 +88,7 @@ func (s *Scenario) Expand(o ExpandOptions) ([]Delivery, error) {
 	for i := range s.plan {
 		pl := &s.plan[i]
 		d := Delivery{
-			Scenario: s.Name, SessionID: x.id, Step: pl.step, Line: pl.line, Repetition: pl.rep,
+			Scenario: s.Name, SessionID: x.id, File: s.File, Step: pl.step, Line: pl.line, Repetition: pl.rep,
 			Event: pl.emit.Event, Sequence: -1, At: pl.at, Delay: pl.faults.Delay, Fault: pl.label, Expect: pl.expect,
 		}
 		signed, sent, err := x.bodies(pl, &d)
@@ -119,7 +129,11 @@ func (x *expansion) begin(s *Scenario, o ExpandOptions) {
 		x.id = s.SessionID
 	}
 	if x.id == "" {
-		x.id = NewSessionID(sessionSeed)
+		idSeed := sessionSeed
+		if o.SessionSeed != 0 {
+			idSeed = seed.Mix(o.SessionSeed ^ s.nameHash)
+		}
+		x.id = NewSessionID(idSeed)
 	}
 	x.sess = emitter.NewSession(x.id, seed.Mix(sessionSeed+1))
 	x.out = make([]Delivery, 0, s.deliveries)

@@ -77,30 +77,30 @@ func (p *parser) parse(data []byte) *Scenario {
 
 // document returns the mapping at the root of data, or nil when there is
 // none to read: the file is too large, empty, not YAML, a bomb of aliases,
-// or not a mapping.
+// or not a mapping. A file with syntax errors is read as far as
+// p.readable can.
 func (p *parser) document(data []byte) *yaml.Node {
 	if len(data) > maxFileSize {
 		p.errorf(nil, "the file is over %d bytes: a scenario is a short YAML file", maxFileSize)
 		return nil
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			p.errorf(nil, "the file is empty: a scenario needs at least steps:")
-		} else {
-			p.syntaxError(data, err)
+	doc, second, err := decodeDocs(data)
+	if err != nil {
+		if doc, second, err = decodeDocs(p.readable(data, err)); err != nil {
+			p.errorf(nil, "YAML syntax: %s", strings.TrimPrefix(err.Error(), "yaml: ")) // not reached: readable returns what parses
+			return nil
 		}
+	}
+	switch {
+	case doc == nil && p.partial:
+		return nil // nothing before the syntax error
+	case doc == nil:
+		p.errorf(nil, "the file is empty: a scenario needs at least steps:")
 		return nil
+	case second != nil:
+		p.errorf(second, "one scenario per file: this second YAML document must go in its own file")
 	}
-	var second yaml.Node
-	switch err := dec.Decode(&second); {
-	case err == nil:
-		p.errorf(&second, "one scenario per file: this second YAML document must go in its own file")
-	case !errors.Is(err, io.EOF):
-		p.syntaxError(data, err)
-	}
-	root := &doc
+	root := doc
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
 		root = root.Content[0]
 	}
@@ -112,11 +112,34 @@ func (p *parser) document(data []byte) *yaml.Node {
 		p.errorf(root, "a scenario is a mapping with name, description, tags and steps; got %s", describe(root))
 		return nil
 	}
+	if p.partial && second == nil {
+		trimCut(root) // the syntax error is in this document
+	}
 	return root
 }
 
-// scenario reads the scenario's keys and, when the file has no problem so
-// far, compiles its steps.
+// decodeDocs parses every YAML document in data and returns the first two
+// of them, nil when there are fewer, and the first syntax error.
+func decodeDocs(data []byte) (first, second *yaml.Node, err error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for i := 0; ; i++ {
+		var n yaml.Node
+		if err := dec.Decode(&n); err != nil {
+			if errors.Is(err, io.EOF) {
+				return first, second, nil
+			}
+			return first, second, err
+		}
+		switch i {
+		case 0:
+			first = &n
+		case 1:
+			second = &n
+		}
+	}
+}
+
+// scenario reads the scenario's keys and compiles its steps.
 func (p *parser) scenario(root *yaml.Node) *Scenario {
 	s := &Scenario{File: p.file}
 	f := p.fields(root, "the scenario", scenarioKeys)
@@ -140,14 +163,15 @@ func (p *parser) scenario(root *yaml.Node) *Scenario {
 		}
 	}
 	var meta []stepNodes
-	if n := f["steps"]; n == nil {
-		p.errorf(root, "the scenario has no steps: add steps: with a list of events")
-	} else {
+	switch n := f["steps"]; {
+	case n != nil:
 		s.Steps, meta = p.steps(n)
+	case !p.partial: // else the steps may be past the syntax error
+		p.errorf(root, "the scenario has no steps: add steps: with a list of events")
 	}
-	if len(p.errs) == 0 {
-		p.compile(s, meta)
-	}
+	// The checks of the whole session run whatever the steps' own
+	// problems, so that a file is fixed in one pass.
+	p.compile(s, meta)
 	return s
 }
 

@@ -123,6 +123,8 @@ func (p *parser) checkReorders(s *Scenario, meta []stepNodes) {
 		}
 		at := meta[s.plan[i].step].reorder
 		switch {
+		case next == len(s.plan) && p.partial:
+			// The later step may be past the syntax error.
 		case next == len(s.plan):
 			p.errorf(at, "reorder: no later step is sent to swap with: add one after this step")
 		case s.plan[next].faults.Reorder:

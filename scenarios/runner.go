@@ -124,16 +124,16 @@ func (r *Runner) Play(ctx context.Context, ds []Delivery, report func(Result)) e
 // Run expands and plays each scenario once, Concurrency sessions at a
 // time. A session is expanded when its turn comes, so that with a zero
 // o.Start its timestamps start when it is sent. A scenario listed twice
-// gets o.Seed+1 for its second session, and so on, so that its sessions
-// differ. report is never called concurrently. Run returns the first
+// gets o.Seed+1 (and o.SessionSeed+1, when set) for its second session,
+// and so on, so that its sessions differ. report is never called concurrently. Run returns the first
 // expansion error, or ctx's error when ctx ends first.
 func (r *Runner) Run(ctx context.Context, list []*Scenario, o ExpandOptions, report func(Result)) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	seen := map[string]uint64{}
-	seeds := make([]uint64, len(list))
+	nth := make([]uint64, len(list)) // the scenario's how-manieth session, from 0
 	for i, s := range list {
-		seeds[i] = o.Seed + seen[s.Name]
+		nth[i] = seen[s.Name]
 		seen[s.Name]++
 	}
 
@@ -152,7 +152,10 @@ func (r *Runner) Run(ctx context.Context, list []*Scenario, o ExpandOptions, rep
 		wg.Go(func() {
 			for i := range jobs {
 				opts := o
-				opts.Seed = seeds[i]
+				opts.Seed += nth[i]
+				if opts.SessionSeed != 0 {
+					opts.SessionSeed += nth[i]
+				}
 				ds, err := list[i].Expand(opts)
 				if err == nil {
 					err = r.Play(ctx, ds, serial)

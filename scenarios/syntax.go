@@ -21,11 +21,11 @@ var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 // words least helpfully.
 const tabMsg = "a tab: YAML indents with spaces only; replace the tab with spaces"
 
-// syntaxError turns a yaml.v3 error into an Error. yaml.v3 gives a line
-// but no column; a tab, @ or ` it refuses is found and reported at its own
-// line and column with what to do, and anything else at the start of
-// yaml.v3's line.
-func (p *parser) syntaxError(data []byte, err error) {
+// locate turns a yaml.v3 error into an Error. yaml.v3 gives a line but no
+// column; a tab, @ or ` it refuses is found and reported at its own line
+// and column with what to do, and its offset returned; anything else is
+// at the start of yaml.v3's line, at offset -1.
+func (p *parser) locate(data []byte, err error) (Error, int) {
 	msg := err.Error()
 	line := 1
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
@@ -34,20 +34,28 @@ func (p *parser) syntaxError(data []byte, err error) {
 	} else {
 		msg = strings.TrimPrefix(msg, "yaml: ")
 	}
-	if at := refusedAt(data, line, err); at >= 0 {
+	if at := refusedAt(data, line, err, &p.parses); at >= 0 {
 		line, col := lineCol(data, at)
 		if data[at] == '\t' {
 			msg = tabMsg
 		} else {
 			msg = fmt.Sprintf("YAML syntax: a plain value cannot start with %c: quote it, like %q", data[at], word(data[at:]))
 		}
-		p.add(Error{File: p.file, Line: line, Col: col, Msg: msg})
-		return
+		return Error{File: p.file, Line: line, Col: col, Msg: msg}, at
 	}
 	if strings.Contains(msg, "tab character") {
 		msg += ": YAML indents with spaces only; replace tabs with spaces"
 	}
-	p.add(Error{File: p.file, Line: line, Col: 1, Msg: "YAML syntax: " + msg})
+	return Error{File: p.file, Line: line, Col: 1, Msg: "YAML syntax: " + msg}, -1
+}
+
+// errLine is the line a yaml.v3 error names, 1 when it names none.
+func errLine(err error) int {
+	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return line
+	}
+	return 1
 }
 
 // refusedAt returns the offset of the tab, @ or ` that makes data fail to
@@ -57,8 +65,9 @@ func (p *parser) syntaxError(data []byte, err error) {
 // so a prefix of data fails with the very same error exactly when it
 // includes that character: the first candidate whose prefix fails so is
 // the one, found in one parse or two for the usual file, and given up
-// after parsing four times the largest file.
-func refusedAt(data []byte, line int, err error) int {
+// once budget (bytes to parse, shared by the whole file's recovery) is
+// spent.
+func refusedAt(data []byte, line int, err error, budget *int) int {
 	msg := err.Error()
 	from, to, chars := lineStart(data, line), len(data), "\t"
 	switch {
@@ -76,9 +85,8 @@ func refusedAt(data []byte, line int, err error) int {
 			cands = append(cands, i)
 		}
 	}
-	budget := 4 * maxFileSize // bytes to parse; past it, the plain message
 	fails := func(n int) bool {
-		if budget -= n; budget < 0 {
+		if *budget -= n; *budget < 0 {
 			return true
 		}
 		err := decodeAll(data[:n])
@@ -97,7 +105,7 @@ func refusedAt(data []byte, line int, err error) int {
 	}
 	base := lo
 	lo = base + sort.Search(hi-base, func(i int) bool { return fails(cands[base+i] + 1) })
-	if lo == len(cands) || chars != "\t" && fails(cands[lo]) || budget < 0 {
+	if lo == len(cands) || chars != "\t" && fails(cands[lo]) || *budget < 0 {
 		return -1
 	}
 	return cands[lo]

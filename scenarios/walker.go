@@ -26,6 +26,10 @@ type parser struct {
 	seen   map[Error]bool // an aliased node's problem is reported once
 	more   *Error         // where checking stopped, past maxErrors problems
 	budget int            // payload value nodes left to convert
+
+	repairs []repair // characters replaced so that the file could be read past them
+	partial bool     // the file is read only up to a syntax error
+	parses  int      // bytes left to parse while reading past syntax errors
 }
 
 // errorf records a problem at n, or at the start of the file for nil.
@@ -38,9 +42,14 @@ func (p *parser) errorf(n *yaml.Node, format string, a ...any) {
 }
 
 // add records e once, up to maxErrors: past that, a file is more broken
-// than a list of its problems helps with, and the walk stops early.
+// than a list of its problems helps with, and the walk stops early. e's
+// position is in the text as repaired; it is recorded as written, and a
+// problem with a value whose first character was replaced is not
+// recorded at all.
 func (p *parser) add(e Error) {
+	e.Line, e.Col = p.original(e.Line, e.Col)
 	switch {
+	case p.inRepairedValue(e.Line, e.Col):
 	case p.seen[e]:
 	case len(p.errs) >= maxErrors:
 		p.stopAt(e.Line, e.Col)

@@ -174,6 +174,10 @@ func TestCompletion(t *testing.T) {
 		{[]string{"run", "happy-path", "edge-dup"}, []string{"edge-duplicate"}},
 		{[]string{"conformance", "--scenarios", "edge-dup"}, []string{"edge-duplicate"}},
 		{[]string{"run", "--pace", ""}, []string{"fast", "realtime", "x10"}},
+		{[]string{"list", "low"}, []string{"low-snr"}},
+		{[]string{"list", ""}, []string{"happy-path", "edge-duplicate"}},
+		{[]string{"validate", "happy"}, []string{"happy-path"}},
+		{[]string{"run", "--session-"}, []string{"--session-seed"}},
 	} {
 		got := complete(c.args...)
 		for _, w := range c.want {

@@ -47,7 +47,7 @@ broke no part of the documented contract, and every must spec passed.
 			return exited(runDemo(cmd.Context(), o, std))
 		},
 	}
-	cmd.Flags().Uint64Var(&o.seed, "seed", 1, "seed for generated values: the same seed sends the same events")
+	cmd.Flags().Uint64Var(&o.seed, "seed", 1, "seed for generated values: the same seed sends the same values (in new sessions: session IDs are fresh every run)")
 	cmd.Flags().StringVar(&o.events, "events", "", "store accepted events in `FILE` (JSON lines) instead of memory")
 	return cmd
 }
@@ -68,8 +68,9 @@ func runDemo(ctx context.Context, o *demoOptions, std *stdio) int {
 
 	fmt.Fprintf(std.out, "Reference receiver on %s (random MAC secret).\n\n", url)
 	var d demoResult
-	d.journeysOK, d.delivered = playJourneys(ctx, std.out, url, signer, o.seed)
-	d.findings, d.events = rcv.Findings(), rcv.Stats().Events
+	var sessions map[string]bool
+	d.journeysOK, d.delivered, sessions = playJourneys(ctx, std.out, url, signer, o.seed)
+	d.findings, d.events = journeysSeen(rcv, sessions)
 	if ctx.Err() != nil {
 		stopReceiver()
 		fmt.Fprintln(std.errOut, "wms-mock demo: interrupted")
@@ -112,6 +113,25 @@ func startDemoReceiver(signer *emitter.Signer, eventsFile string) (rcv *receiver
 	return rcv, "http://" + ln.Addr().String() + "/webhook", stop, nil
 }
 
+// journeysSeen is what the receiver made of the journeys' sessions alone:
+// its findings on them, and their events by kind. An --events file from
+// an earlier demo holds other sessions, the suite's odd ones among them,
+// which are not the journeys' to answer for.
+func journeysSeen(rcv *receiver.Receiver, sessions map[string]bool) (findings []receiver.Finding, events map[string]int) {
+	for _, f := range rcv.Findings() {
+		if sessions[f.SessionID] {
+			findings = append(findings, f)
+		}
+	}
+	events = map[string]int{}
+	for id := range sessions {
+		for _, r := range rcv.Events(id) {
+			events[r.Event]++
+		}
+	}
+	return findings, events
+}
+
 // demoResult is what the demo found, for its summary.
 type demoResult struct {
 	journeysOK bool
@@ -128,8 +148,16 @@ type demoResult struct {
 func (d *demoResult) print(w io.Writer) bool {
 	fmt.Fprintf(w, "\nSummary\n  journeys: %d deliveries, %s\n", d.delivered, verdictWord(d.journeysOK))
 	printEventCounts(w, d.events)
-	fmt.Fprintf(w, "  receiver, journeys and suite together: %d events stored, %d redeliveries answered 2xx, %d requests refused\n",
-		d.stats.Accepted, d.stats.Duplicates, sumValues(d.stats.Rejected))
+	redelivered := fmt.Sprint(d.stats.Duplicates)
+	if d.stats.Changed > 0 {
+		redelivered += fmt.Sprintf(" (%d with a changed body)", d.stats.Changed)
+	}
+	stored := fmt.Sprintf("%d events stored", d.stats.Accepted)
+	if d.stats.Reloaded > 0 {
+		stored += fmt.Sprintf(" (and %d read back from the events file)", d.stats.Reloaded)
+	}
+	fmt.Fprintf(w, "  receiver, journeys and suite together: %s, %s redeliveries answered 2xx, %d requests refused\n",
+		stored, redelivered, sumValues(d.stats.Rejected))
 	if len(d.findings) == 0 {
 		fmt.Fprintln(w, "  contract findings on the journeys: none")
 	} else {
@@ -154,12 +182,13 @@ func (d *demoResult) print(w io.Writer) bool {
 
 // playJourneys sends every built-in journey to url, printing a line per
 // journey, and reports whether every delivery got the answer its step
-// expects.
-func playJourneys(ctx context.Context, out io.Writer, url string, signer *emitter.Signer, seed uint64) (ok bool, delivered int) {
+// expects, and the sessions it sent.
+func playJourneys(ctx context.Context, out io.Writer, url string, signer *emitter.Signer, seed uint64) (ok bool, delivered int, sessions map[string]bool) {
+	sessions = map[string]bool{}
 	client, err := emitter.NewClient(url, emitter.WithMaxConns(4))
 	if err != nil {
 		fmt.Fprintf(out, "  cannot deliver: %v\n", err)
-		return false, 0
+		return false, 0, sessions
 	}
 	defer client.Close()
 	journeys := scenarios.Journeys()
@@ -172,7 +201,12 @@ func playJourneys(ctx context.Context, out io.Writer, url string, signer *emitte
 		byName[j.Name] = &tally{}
 	}
 	runner := scenarios.Runner{Sender: client, Concurrency: 4}
-	err = runner.Run(ctx, journeys, scenarios.ExpandOptions{Seed: seed, Signer: signer}, func(r scenarios.Result) {
+	// Fresh session IDs, as in 'run': the same --seed sends the same values
+	// in new sessions, so that a second demo on the same --events file is
+	// no redelivery of the first.
+	opts := scenarios.ExpandOptions{Seed: seed, SessionSeed: freshSessionSeed(), Signer: signer}
+	err = runner.Run(ctx, journeys, opts, func(r scenarios.Result) {
+		sessions[r.Delivery.SessionID] = true
 		t := byName[r.Delivery.Scenario]
 		t.sent++
 		if r.Passed {
@@ -199,7 +233,7 @@ func playJourneys(ctx context.Context, out io.Writer, url string, signer *emitte
 	if err != nil {
 		fmt.Fprintf(out, "  stopped: %s\n", firstLine(err.Error()))
 	}
-	return ok, delivered
+	return ok, delivered, sessions
 }
 
 func describeAttempt(a emitter.Attempt) string {

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -33,6 +34,15 @@ func TestDemoRunsEverythingAgainstTheReferenceReceiver(t *testing.T) {
 		t.Errorf("demo reports a failure:\n%s", r.stdout)
 	}
 
+	if lines := storedOnce(t, events); lines < 163 {
+		t.Errorf("events file holds %d events, the journeys alone send 163", lines)
+	}
+}
+
+// storedOnce returns how many events the events file holds, failing t
+// when one (session, sequence) is stored twice.
+func storedOnce(t *testing.T, events string) int {
+	t.Helper()
 	f, err := os.Open(events)
 	if err != nil {
 		t.Fatal(err)
@@ -56,8 +66,32 @@ func TestDemoRunsEverythingAgainstTheReferenceReceiver(t *testing.T) {
 		seen[key] = true
 		lines++
 	}
-	if lines < 163 {
-		t.Errorf("events file holds %d events, the journeys alone send 163", lines)
+	return lines
+}
+
+// TestDemoTwiceOnTheSameEventsFile: a second demo on the events file of a
+// first one sends new sessions (the same --seed, fresh session IDs), so
+// the receiver, reading the first run's events back, sees no redelivery
+// that changed, and the demo passes again, judging its own journeys only.
+func TestDemoTwiceOnTheSameEventsFile(t *testing.T) {
+	events := filepath.Join(t.TempDir(), "events.jsonl")
+	first := runBinary(t, nil, "", "demo", "--events", events)
+	if first.code != exitOK {
+		t.Fatalf("first demo: exit %d\n%s%s", first.code, first.stdout, first.stderr)
+	}
+	n := storedOnce(t, events)
+	second := runBinary(t, nil, "", "demo", "--events", events)
+	if second.code != exitOK || !strings.Contains(second.stdout, "verdict: ok") {
+		t.Fatalf("second demo: exit %d\n%s%s", second.code, second.stdout, second.stderr)
+	}
+	if strings.Contains(second.stdout, "with a changed body") || !strings.Contains(second.stdout, "contract findings on the journeys: none") {
+		t.Errorf("the second demo reports changed redeliveries or findings:\n%s", second.stdout)
+	}
+	if want := fmt.Sprintf("(and %d read back from the events file)", n); !strings.Contains(second.stdout, want) {
+		t.Errorf("the second demo should say it read the first run's events back, %q:\n%s", want, second.stdout)
+	}
+	if got := storedOnce(t, events); got != 2*n {
+		t.Errorf("the events file holds %d events after two demos, want %d", got, 2*n)
 	}
 }
 

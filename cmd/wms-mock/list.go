@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -12,21 +13,25 @@ import (
 	"github.com/wmsmock/wms-mock/scenarios"
 )
 
-// listOptions are list's flags.
+// listOptions are list's flags and argument.
 type listOptions struct {
 	json bool
+	name string // a built-in scenario whose YAML to print; "" lists them all
 }
 
 func newListCmd(std *stdio) *cobra.Command {
 	o := &listOptions{}
 	cmd := &cobra.Command{
-		Use:   "list",
-		Short: "show the built-in scenarios and the event catalog",
+		Use:   "list [NAME]",
+		Short: "show the built-in scenarios and the event catalog, or one scenario's YAML",
 		Long: `
 Show the built-in scenarios (name, tags, what the session shows) and the
 event catalog: the 21 events WMS documents, each with its fixed severity
 and payload fields. Scenarios tagged journey are realistic and fault-free
 ('wms-mock run' plays them all); those tagged edge carry delivery faults.
+
+With NAME, print that built-in scenario's YAML exactly as the binary
+holds it, to copy and change: 'wms-mock list low-snr > my-case.yaml'.
 
 In the catalog, "?" marks a field sent only once the measurement exists,
 and "*" a key that wms-mock names because the vendor documents the value
@@ -34,10 +39,24 @@ but not its key. --json adds each field's type and either its closed list
 of values or the examples the generator draws from (any string may be sent).
 
   wms-mock list
+  wms-mock list happy-path
   wms-mock list --json | jq -r '.scenarios[].name'`,
-		Args:              noArgs("list takes flags only"),
-		ValidArgsFunction: cobra.NoFileCompletions,
-		RunE: func(*cobra.Command, []string) error {
+		Args: func(_ *cobra.Command, args []string) error {
+			switch {
+			case len(args) > 1:
+				return fmt.Errorf("unexpected argument %q: list prints one scenario at a time", args[1])
+			case len(args) == 1 && o.json:
+				return errors.New("--json lists every scenario: leave out NAME, or drop --json to print NAME's YAML")
+			}
+			return nil
+		},
+		// 'wms-mock show NAME' is what many would type first.
+		SuggestFor:        []string{"show", "cat"},
+		ValidArgsFunction: completeBuiltinName,
+		RunE: func(_ *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				o.name = args[0]
+			}
 			return exited(runList(o, std))
 		},
 	}
@@ -45,8 +64,17 @@ of values or the examples the generator draws from (any string may be sent).
 	return cmd
 }
 
-// runList prints the scenarios and the catalog, as text or JSON.
+// runList prints the scenarios and the catalog, as text or JSON, or the
+// YAML of the one named.
 func runList(o *listOptions, std *stdio) int {
+	if o.name != "" {
+		data, err := scenarios.BuiltinSource(o.name)
+		if err != nil {
+			return setupError(std, "list", err)
+		}
+		std.out.Write(data)
+		return exitOK
+	}
 	if o.json {
 		return listJSON(std)
 	}
@@ -125,4 +153,19 @@ func listText(std *stdio) {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", e.Name, e.Severity, strings.Join(fields, ", "), e.Description)
 	}
 	tw.Flush()
+}
+
+// completeBuiltinName offers the built-in scenarios, each with what it
+// shows, for list's one argument.
+func completeBuiltinName(_ *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	if len(args) > 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var out []cobra.Completion
+	for _, s := range scenarios.Builtin() {
+		if strings.HasPrefix(s.Name, toComplete) {
+			out = append(out, cobra.CompletionWithDesc(s.Name, s.Description))
+		}
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
 }

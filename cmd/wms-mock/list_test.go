@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -83,7 +85,42 @@ func TestList(t *testing.T) {
 		t.Errorf("the keys wms-mock names are marked with *:\n%s", events)
 	}
 
-	if r := runBinary(t, nil, "", "list", "extra"); r.code != exitUsage {
-		t.Errorf("an argument is a usage error, got exit %d", r.code)
+	if r := runBinary(t, nil, "", "list", "happy-path", "low-snr"); r.code != exitUsage || !strings.Contains(r.stderr, "list prints one scenario at a time") {
+		t.Errorf("two names: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+// TestListName: 'list NAME' prints a built-in scenario's YAML exactly as
+// the binary holds it, to copy; what it prints validates; an unknown name
+// is one line with the close names, exit 2; 'show' points to list.
+func TestListName(t *testing.T) {
+	want, err := os.ReadFile(filepath.Join("..", "..", "scenarios", "library", "low-snr.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := runBinary(t, nil, "", "list", "low-snr")
+	if r.code != exitOK || r.stdout != string(want) || r.stderr != "" {
+		t.Fatalf("list low-snr: exit %d, stderr %q, stdout differs from the library file: %v", r.code, r.stderr, r.stdout != string(want))
+	}
+	copied := filepath.Join(t.TempDir(), "my-case.yaml")
+	if err := os.WriteFile(copied, []byte(r.stdout), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := runBinary(t, nil, "", "validate", copied); r.code != exitOK {
+		t.Errorf("the copy does not validate: %s%s", r.stdout, r.stderr)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"list", "low-sn"}, `wms-mock list: unknown scenario "low-sn": did you mean low-snr? ('wms-mock list' shows the built-in scenarios)`},
+		{[]string{"list", "zzzz"}, `wms-mock list: unknown scenario "zzzz": not a built-in name`},
+		{[]string{"list", "low-snr", "--json"}, "--json lists every scenario: leave out NAME, or drop --json"},
+		{[]string{"show", "low-snr"}, `unknown command "show": did you mean list?`},
+	} {
+		r := runBinary(t, nil, "", c.args...)
+		if r.code != exitUsage || !strings.Contains(r.stderr, c.want) || strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 || r.stdout != "" {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 2 and one line with %q", c.args, r.code, r.stdout, r.stderr, c.want)
+		}
 	}
 }

@@ -127,8 +127,9 @@ func (o *loadOptions) complete(given func(flag string) bool) error {
 	if err := load.CheckConcurrency(o.concurrency); err != nil {
 		return fmt.Errorf("--concurrency: %w", err)
 	}
-	if err := load.CheckRate(o.rate); err != nil {
-		return fmt.Errorf("--rate: %w", err)
+	if load.CheckRate(o.rate) != nil {
+		// In words of its own: the load package's bounds read 1e+06.
+		return fmt.Errorf("--rate %s: want 0 (the closed model) or %s to %s events per second", number(o.rate), number(load.MinRate), number(load.MaxRate))
 	}
 	if !given("seed") {
 		// Below 2^53, so that every JSON reader keeps it exact.

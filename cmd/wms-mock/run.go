@@ -2,30 +2,30 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"math"
 	"math/rand/v2"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/wmsmock/wms-mock/emitter"
-	"github.com/wmsmock/wms-mock/internal/humanize"
 	"github.com/wmsmock/wms-mock/scenarios"
 )
 
 // runOptions are run's flags and arguments.
 type runOptions struct {
-	secret      secretFlags
-	target      targetFlags
-	paceFlag    string
-	seed        uint64
-	startTime   int64
-	concurrency int
-	json        bool
-	scenarios   []string // built-in names or YAML files; none: every journey
+	secret           secretFlags
+	target           targetFlags
+	paceFlag         string
+	seed             uint64
+	sessionSeed      uint64 // 0 until complete: fresh session IDs
+	sessionSeedGiven bool   // --session-seed was given
+	startTime        int64
+	concurrency      int
+	json             bool
+	scenarios        []string // built-in names or YAML files; none: every journey
 
 	pace scenarios.Pace // paceFlag, parsed
 }
@@ -48,19 +48,34 @@ journey is played: realistic, fault-free sessions.
 
   WMS_MAC_SECRET=... wms-mock run --url https://example.com/hook
   wms-mock run happy-path edge-duplicate my-case.yaml --url URL --pace realtime
-  wms-mock run happy-path --url URL --seed 7 --start-time 1700000000 --json
+  wms-mock run happy-path --url URL --seed 7 --json
+  wms-mock run happy-path --url URL --seed 7 --start-time 1700000000 --session-seed 7
 
 Each session's events go out in order; --concurrency plays several sessions
-at once. One line per delivery (scenario, sequence, event, status, latency,
-verdict), then a summary. Exit 0 when every answer is the one its step
-expects (2xx unless the step says otherwise), 1 when any differs or a
-scenario file is invalid, 2 on a usage error or when the target cannot be
-reached at all: when a delivery gets no connection (refused, no such host,
-no TCP connection within --timeout, a TLS failure) before any has been
-answered, the run stops there instead of trying the rest.`,
+at once. A line gives each session's ID as it starts (what to look up in
+the receiver), then one line per delivery (scenario, sequence, event,
+status, latency, verdict); an answer other than the expected one is
+followed by the step's FILE:LINE and the answer's first bytes, and with
+--retries every attempt of a retried delivery is shown. Then a summary.
+
+Every run sends new sessions: --seed fixes the generated values
+(measurement IDs, SNR), but the session IDs are fresh each time, so that
+a receiver never takes a second run for redeliveries of the first that
+changed. A scenario's session: key fixes its ID on purpose;
+--session-seed fixes the generated ones, and with --seed and --start-time
+the run sends the very same bytes again (as the last example does, every
+time).
+
+Exit 0 when every answer is the one its step expects (2xx unless the step
+says otherwise), 1 when any differs or a scenario file is invalid, 2 on a
+usage error or when the target cannot be reached at all: when a delivery
+gets no connection (refused, no such host, no TCP connection within
+--timeout, a TLS failure) before any has been answered, the run stops
+there instead of trying the rest.`,
 		ValidArgsFunction: completeScenarios,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.scenarios = args
+			o.sessionSeedGiven = cmd.Flags().Changed("session-seed")
 			if err := o.complete(cmd.Flags().Changed("seed")); err != nil {
 				return err
 			}
@@ -71,7 +86,8 @@ answered, the run stops there instead of trying the rest.`,
 	o.secret.register(fs)
 	o.target.register(fs, true)
 	fs.StringVar(&o.paceFlag, "pace", "fast", "`MODE`: fast (no waiting; timestamps still follow the scenario's clock), realtime, or xN (N times faster than real time)")
-	fs.Uint64Var(&o.seed, "seed", 0, "`N` for the generated values (session and measurement IDs, SNR): same seed, same bytes (default random, printed in the summary)")
+	fs.Uint64Var(&o.seed, "seed", 0, "`N` for the generated values (measurement IDs, SNR): same seed, same values, in new sessions (default random, printed in the summary)")
+	fs.Uint64Var(&o.sessionSeed, "session-seed", 0, "`N` (1 or more) for the generated session IDs, to send the same sessions again on purpose; with --seed and --start-time, the same bytes (default fresh IDs every run)")
 	fs.Int64Var(&o.startTime, "start-time", 0, "`UNIX` seconds of the sessions' first event, for reproducible timestamps (default now, per session)")
 	fs.IntVar(&o.concurrency, "concurrency", 1, "play `N` sessions at once")
 	fs.BoolVar(&o.json, "json", false, "print one JSON object per delivery, then a summary object")
@@ -102,6 +118,12 @@ func (o *runOptions) complete(seedGiven bool) error {
 	if !seedGiven {
 		o.seed = rand.Uint64N(1e9)
 	}
+	switch {
+	case o.sessionSeedGiven && o.sessionSeed == 0:
+		return errors.New("--session-seed must be 1 or more, got 0 (leave it out for fresh session IDs)")
+	case !o.sessionSeedGiven:
+		o.sessionSeed = freshSessionSeed()
+	}
 	return nil
 }
 
@@ -124,7 +146,7 @@ func runRun(ctx context.Context, o *runOptions, std *stdio) int {
 	}
 	defer client.Close()
 
-	opts := scenarios.ExpandOptions{Seed: o.seed, Signer: signer}
+	opts := scenarios.ExpandOptions{Seed: o.seed, SessionSeed: o.sessionSeed, Signer: signer}
 	if o.startTime > 0 {
 		opts.Start = time.Unix(o.startTime, 0)
 	}
@@ -139,7 +161,11 @@ func runRun(ctx context.Context, o *runOptions, std *stdio) int {
 			cancel() // nothing answered and nothing will: stop now
 		}
 	})
-	rep.summary(runSummary{seed: o.seed, startTime: o.startTime, pace: o.pace, elapsed: time.Since(begin), interrupted: err != nil && !rep.isUnreachable()})
+	sum := runSummary{seed: o.seed, startTime: o.startTime, pace: o.pace, elapsed: time.Since(begin), interrupted: err != nil && !rep.isUnreachable()}
+	if o.sessionSeedGiven {
+		sum.sessionSeed = o.sessionSeed
+	}
+	rep.summary(sum)
 	switch {
 	case rep.isUnreachable():
 		fmt.Fprintf(std.errOut, "wms-mock run: cannot reach %s: %s\n", emitter.RedactURL(client.URL()), rep.unreachable)
@@ -152,156 +178,7 @@ func runRun(ctx context.Context, o *runOptions, std *stdio) int {
 	return exitOK
 }
 
-// runReport prints deliveries as they come and counts them.
-type runReport struct {
-	w              io.Writer
-	json           *json.Encoder
-	nameWidth      int
-	scenarios      int
-	passed, failed int
-	answered       int
-	unreachable    string
-}
-
-func newRunReport(w io.Writer, asJSON bool, list []*scenarios.Scenario) *runReport {
-	r := &runReport{w: w, scenarios: len(list), nameWidth: 8}
-	for _, s := range list {
-		r.nameWidth = max(r.nameWidth, len(s.Name))
-	}
-	if asJSON {
-		r.json = json.NewEncoder(w)
-	}
-	return r
-}
-
-// isUnreachable reports whether no delivery got an answer because no
-// receiver is there at all.
-func (r *runReport) isUnreachable() bool { return r.unreachable != "" && r.answered == 0 }
-
-type deliveryJSON struct {
-	Type      string  `json:"type"`
-	Scenario  string  `json:"scenario"`
-	Session   string  `json:"session"`
-	Step      int     `json:"step"`
-	Line      int     `json:"line"`
-	Event     string  `json:"event,omitempty"`
-	Sequence  *int64  `json:"sequence"`
-	AtMS      int64   `json:"at_ms"`
-	Fault     string  `json:"fault,omitempty"`
-	Expect    string  `json:"expect"`
-	Status    int     `json:"status"`
-	LatencyMS float64 `json:"latency_ms"`
-	Class     string  `json:"class,omitempty"`
-	Message   string  `json:"message,omitempty"`
-	Passed    bool    `json:"passed"`
-}
-
-func (r *runReport) add(res scenarios.Result) {
-	d, a := res.Delivery, res.Outcome.Attempt
-	if res.Passed {
-		r.passed++
-	} else {
-		r.failed++
-	}
-	if a.Class == "" {
-		r.answered++
-	} else if r.answered == 0 && noConnection(a.Class) {
-		r.unreachable = a.Message
-	}
-	if r.json != nil {
-		out := deliveryJSON{
-			Type: "delivery", Scenario: d.Scenario, Session: d.SessionID, Step: d.Step, Line: d.Line, Event: d.Event,
-			AtMS: d.At.Milliseconds(), Fault: d.Fault, Expect: d.Expect.String(), Status: a.Status,
-			LatencyMS: float64(a.Latency.Microseconds()) / 1000, Class: string(a.Class), Message: a.Message, Passed: res.Passed,
-		}
-		if d.Sequence >= 0 {
-			out.Sequence = &d.Sequence
-		}
-		_ = r.json.Encode(out)
-		return
-	}
-	seq, event := "-", d.Event
-	if d.Sequence >= 0 {
-		seq = fmt.Sprint(d.Sequence)
-	}
-	if event == "" {
-		event = "(raw body)"
-	}
-	status := string(a.Class)
-	if a.Class == "" {
-		status = fmt.Sprint(a.Status)
-	}
-	verdict := "ok"
-	note := d.Fault
-	if note != "" && d.Expect != scenarios.Expect2xx {
-		note += "; want " + d.Expect.String()
-	}
-	if !res.Passed {
-		verdict = "FAIL"
-		note = "want " + d.Expect.String()
-		if d.Fault != "" {
-			note = d.Fault + "; " + note
-		}
-		if a.Message != "" {
-			note += ": " + a.Message
-		} else {
-			note += fmt.Sprintf(", got %d", a.Status)
-		}
-	}
-	if note != "" {
-		note = "  (" + note + ")"
-	}
-	fmt.Fprintf(r.w, "%-*s %4s  %-29s %7s %9s  %s%s\n", r.nameWidth, d.Scenario, seq, event, status, latency(a.Latency), verdict, note)
-}
-
-// latency is a delivery's latency in the report, "-" when it got none.
-func latency(d time.Duration) string {
-	if d <= 0 {
-		return "-"
-	}
-	return humanize.Duration(d)
-}
-
-type runSummary struct {
-	seed        uint64
-	startTime   int64
-	pace        scenarios.Pace
-	elapsed     time.Duration
-	interrupted bool
-}
-
-func (r *runReport) summary(s runSummary) {
-	total := r.passed + r.failed
-	if r.json != nil {
-		out := struct {
-			Type        string `json:"type"`
-			Scenarios   int    `json:"scenarios"`
-			Deliveries  int    `json:"deliveries"`
-			Passed      int    `json:"passed"`
-			Failed      int    `json:"failed"`
-			Seed        uint64 `json:"seed"`
-			StartTime   int64  `json:"start_time,omitempty"`
-			Pace        string `json:"pace"`
-			ElapsedMS   int64  `json:"elapsed_ms"`
-			Interrupted bool   `json:"interrupted,omitempty"`
-			Unreachable string `json:"unreachable,omitempty"`
-		}{"summary", r.scenarios, total, r.passed, r.failed, s.seed, s.startTime, s.pace.String(), s.elapsed.Milliseconds(), s.interrupted, r.unreachable}
-		_ = r.json.Encode(out)
-		return
-	}
-	replay := fmt.Sprintf("--seed %d", s.seed)
-	if s.startTime > 0 {
-		replay += fmt.Sprintf(" --start-time %d", s.startTime)
-	}
-	fmt.Fprintf(r.w, "\n%s, %s: %d passed, %d failed in %v (pace %s, %s)\n",
-		plural(r.scenarios, "scenario", "scenarios"), plural(total, "delivery", "deliveries"),
-		r.passed, r.failed, s.elapsed.Round(time.Millisecond), s.pace, replay)
-	switch {
-	case r.isUnreachable():
-		// The caller explains on stderr.
-	case s.interrupted:
-		fmt.Fprintln(r.w, "INTERRUPTED: not every delivery was sent")
-	case r.failed > 0:
-		fmt.Fprintf(r.w, "FAIL: %s got an answer other than the one its step expects\n", plural(r.failed, "delivery", "deliveries"))
-	}
-}
+// freshSessionSeed draws the seed of a run's session IDs, never 0 (which
+// would make them from --seed), so that no two runs send the same
+// session.
+func freshSessionSeed() uint64 { return rand.Uint64N(math.MaxUint64) + 1 }

@@ -61,12 +61,14 @@ func assertNoSecret(t *testing.T, r cliResult, secret string) {
 }
 
 // TestRunGolden checks that the binary sends, byte for byte, what the
-// golden files hold for a seed and a start time.
+// golden files hold for a seed, a start time and a session seed: the
+// explicit means of sending the same bytes again, since session IDs are
+// otherwise fresh on every run (TestRunSessionsAreFresh).
 func TestRunGolden(t *testing.T) {
 	for _, name := range []string{"happy-path", "edge-duplicate", "edge-reorder"} {
 		t.Run(name, func(t *testing.T) {
 			rec, url := newWireRecorder(t, scenarioGoldenSecret)
-			r := runBinary(t, []string{"WMS_MAC_SECRET=" + scenarioGoldenSecret}, "", "run", name, "--url", url, "--seed", "42", "--start-time", "1700000000")
+			r := runBinary(t, []string{"WMS_MAC_SECRET=" + scenarioGoldenSecret}, "", "run", name, "--url", url, "--seed", "42", "--start-time", "1700000000", "--session-seed", "42")
 			if r.code != exitOK {
 				t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 			}
@@ -77,7 +79,7 @@ func TestRunGolden(t *testing.T) {
 			if got := wire(rec); !bytes.Equal(got, want) {
 				t.Errorf("the receiver got other bytes than the golden file:\n%s", got)
 			}
-			if !strings.Contains(r.stdout, "--seed 42 --start-time 1700000000") {
+			if !strings.Contains(r.stdout, "--seed 42 --start-time 1700000000 --session-seed 42") {
 				t.Errorf("the summary should say how to replay the run:\n%s", r.stdout)
 			}
 			assertNoSecret(t, r, scenarioGoldenSecret)
@@ -235,6 +237,7 @@ func TestRunUsageErrors(t *testing.T) {
 		{"no secret", []string{"WMS_WEBHOOK_URL=http://127.0.0.1:9/"}, []string{"run", "happy-path"}, exitUsage, "no MAC secret"},
 		{"no url", []string{"WMS_MAC_SECRET=s3cret-value"}, []string{"run", "happy-path"}, exitUsage, "pass --url or set WMS_WEBHOOK_URL"},
 		{"bad flag", env, []string{"run", "--sped", "1"}, exitUsage, "unknown flag --sped: did you mean --seed?"},
+		{"session seed 0", env, []string{"run", "--session-seed", "0"}, exitUsage, "--session-seed must be 1 or more, got 0 (leave it out for fresh session IDs)"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -249,7 +252,8 @@ func TestRunUsageErrors(t *testing.T) {
 
 func TestRunHelp(t *testing.T) {
 	r := runBinary(t, nil, "", "run", "--help")
-	for _, want := range []string{"Usage: wms-mock run [flags] [SCENARIO...]", "wms-mock run happy-path", "docs/scenarios.md", "-pace", "-seed", "-start-time", "-concurrency", "-json", "-secret-file", "-url"} {
+	for _, want := range []string{"Usage: wms-mock run [flags] [SCENARIO...]", "wms-mock run happy-path", "docs/scenarios.md", "-pace", "-seed", "-start-time", "-concurrency", "-json", "-secret-file", "-url",
+		"--session-seed N", "the session IDs are fresh each time", "--start-time 1700000000 --session-seed 7"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("help lacks %q:\n%s", want, r.stdout)
 		}

@@ -56,6 +56,80 @@ func TestValidate(t *testing.T) {
 	}
 }
 
+// TestValidateDir: a directory is every .yaml and .yml file below it, in
+// name order, hidden files and directories left out; a directory with
+// none is one line and exit 2.
+func TestValidateDir(t *testing.T) {
+	dir := t.TempDir()
+	write := func(rel, text string) {
+		path := filepath.Join(dir, rel)
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ok, bad := "steps: [WMS_LOADED]\n", "steps: [WMS_LOADD]\n"
+	write("b.yaml", ok)
+	write("a/z.yml", ok)
+	write("a/deep/c.YAML", bad)
+	write("notes.txt", bad)
+	write(".git/x.yaml", bad)
+	write(".hidden.yaml", bad)
+	write("empty/README", "")
+	r := runBinary(t, nil, "", "validate", dir)
+	want := []string{
+		filepath.Join(dir, "a/deep/c.YAML") + `:1:9: unknown event "WMS_LOADD"`,
+		filepath.Join(dir, "a/z.yml") + ": ok (z: 1 steps, 1 deliveries over 0s)",
+		filepath.Join(dir, "b.yaml") + ": ok (b: 1 steps, 1 deliveries over 0s)",
+		"1 of 3 files invalid",
+	}
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if r.code != exitFail || len(lines) != len(want) {
+		t.Fatalf("exit %d, stdout:\n%s\nwant:\n%s", r.code, r.stdout, strings.Join(want, "\n"))
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(lines[i], w) {
+			t.Errorf("line %d: %q, want it to start %q", i+1, lines[i], w)
+		}
+	}
+
+	empty := filepath.Join(dir, "empty")
+	r = runBinary(t, nil, "", "validate", empty, filepath.Join(dir, "b.yaml"))
+	if wantErr := "wms-mock validate: " + empty + " holds no .yaml or .yml file (hidden files and directories are left out)\n"; r.code != exitUsage || r.stderr != wantErr || !strings.Contains(r.stdout, "b.yaml: ok") {
+		t.Errorf("a directory without scenarios: exit %d, stderr %q, stdout %q; want exit 2, %q, and the other file checked", r.code, r.stderr, r.stdout, wantErr)
+	}
+}
+
+// TestValidateReportsEveryProblemAtOnce: a tab, an unknown key in another
+// step and a problem of the whole session, in one run; and past a syntax
+// error that hides the rest, the problems before it and a message that
+// says the rest cannot be read.
+func TestValidateReportsEveryProblemAtOnce(t *testing.T) {
+	dir := t.TempDir()
+	layers := filepath.Join(dir, "layers.yaml")
+	cut := filepath.Join(dir, "cut.yaml")
+	os.WriteFile(layers, []byte("name: layers\nsteps:\n  - event: WMS_LOADED\n\tafter: 1s\n  - event: CONFIGURATION_LOADED\n    colour: red\n  - {event: CAMERA_STARTED, reorder: true}\n"), 0o600)
+	os.WriteFile(cut, []byte("name: cut\nsteps:\n  - WMS_LOADD\n  - event: CONFIGURATION_LOADED\n    after: 1s: 2\n  - WMS_LOADD\n"), 0o600)
+	r := runBinary(t, nil, "", "validate", layers, cut)
+	for _, want := range []string{
+		layers + ":4:1: a tab: YAML indents with spaces only; replace the tab with spaces\n",
+		layers + `:6:5: unknown key "colour" in a step`,
+		layers + ":7:29: reorder: no later step is sent to swap with: add one after this step\n",
+		cut + `:3:5: unknown event "WMS_LOADD"`,
+		cut + ":5:1: YAML syntax: mapping values are not allowed in this context: the rest of the file cannot be read past line 5\n",
+		"2 of 2 files invalid\n",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("validate lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if n := strings.Count(r.stdout, "\n"); r.code != exitFail || n != 6 {
+		t.Errorf("exit %d, %d lines, want exit 1 and 6 lines:\n%s", r.code, n, r.stdout)
+	}
+}
+
 // TestValidateLibrary runs validate on the built-in library's files, as a
 // QA engineer would on a copy of them.
 func TestValidateLibrary(t *testing.T) {

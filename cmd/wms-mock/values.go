@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -48,9 +47,6 @@ func (d *durationValue) Set(s string) error {
 	return errors.New("want a duration, like 5s, 500ms or 1m30s")
 }
 
-// number writes a bound for people: 1e6 rather than Go's 1e+06.
-func number(v float64) string {
-	s := strconv.FormatFloat(v, 'g', -1, 64)
-	s = strings.Replace(s, "e+0", "e", 1)
-	return strings.Replace(s, "e+", "e", 1)
-}
+// number writes a number for people, in plain digits: 1000000 and 0.001
+// rather than Go's 1e+06 and %g's exponents.
+func number(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
