@@ -107,7 +107,7 @@ func Prepare(events []Event, o Options) (*Plan, error) {
 			p.Sessions[si].SentAs = fresh.sessions[ev.SessionID].id
 		}
 		p.Deliveries = append(p.Deliveries, scenarios.Delivery{
-			Scenario: ev.File, SessionID: p.Sessions[si].SentAs, Step: p.Sessions[si].Events, Line: ev.Line,
+			Scenario: ev.File, SessionID: p.Sessions[si].SentAs, File: ev.File, Step: p.Sessions[si].Events, Line: ev.Line,
 			Event: ev.Event, Sequence: ev.Sequence, At: offsets[i], Request: emitter.SignedRequest(o.Signer, body),
 		})
 		p.Sessions[si].Events++

@@ -51,6 +51,8 @@ func newRootCmd(std *stdio) *cobra.Command {
 		newVerifyCmd(std),
 		newLoadCmd(std),
 		newWMSCmd(std),
+		newReplayCmd(std),
+		newScenarioCmd(std),
 		newVersionCmd(std),
 	)
 	root.SetHelpCommand(newHelpCmd())
