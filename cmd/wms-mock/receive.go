@@ -26,6 +26,8 @@ type receiveOptions struct {
 	listen    string
 	events    string
 	maxEvents int
+	maxBody   int64
+	budget    int64
 }
 
 func newReceiveCmd(std *stdio) *cobra.Command {
@@ -42,7 +44,12 @@ must. It answers POST on any path, so register whatever URL you like:
   400  the body is not a JSON object with timestamp, sessionId, sequence,
        event and severity
   401  X-WMS-Content-MAC is missing, malformed or wrong for the raw body
-  405  not a POST;  413  body over 1 MiB;  503  the events file failed
+  405  not a POST;  408  the body took over 10s to arrive
+  413  body over --max-body (64 KiB by default: real events are a few
+       hundred bytes)
+  503  the events file failed, or the bodies arriving at once hold more
+       than --body-budget (with Retry-After; the largest slow body is
+       cut off first, so that small real events get through a flood)
 
 Unknown events and fields are accepted. What breaks the documented
 contract (a sequence gap, a wrong severity, a missing payload field, a
@@ -86,12 +93,20 @@ its ID.`,
 	fs.StringVar(&o.listen, "listen", "127.0.0.1:8080", "listen on `ADDR` (host:port; port 0 picks a free one, logged at start)")
 	fs.StringVar(&o.events, "events", "", "append each accepted event to `FILE`, one JSON line, on disk before the answer; an existing file is read back, so duplicates stay duplicates across restarts")
 	fs.IntVar(&o.maxEvents, "max-events", receiver.DefaultMemoryLimit, "keep the last `N` events in memory; the duplicate index reaches that far back")
+	fs.Int64Var(&o.maxBody, "max-body", receiver.DefaultMaxBody, "answer 413 to a body over `BYTES`")
+	fs.Int64Var(&o.budget, "body-budget", 0, "hold at most `BYTES` of bodies for all connections together; past it answer 503 (default "+fmt.Sprint(receiver.BodyBudgetPerEvent)+" bytes per --max-events, at least 4 bodies at --max-body)")
 	return cmd
 }
 
 func (o *receiveOptions) validate() error {
 	if err := atLeast("max-events", o.maxEvents, 1); err != nil {
 		return err
+	}
+	if o.maxBody < 1 {
+		return fmt.Errorf("--max-body must be 1 byte or more, got %d", o.maxBody)
+	}
+	if o.budget != 0 && o.budget < o.maxBody {
+		return fmt.Errorf("--body-budget %d is smaller than one body at --max-body %d: raise it, or leave it out for the default", o.budget, o.maxBody)
 	}
 	if _, _, err := net.SplitHostPort(o.listen); err != nil {
 		return fmt.Errorf("--listen %q: want host:port, such as 127.0.0.1:8080 or :8080", o.listen)
@@ -108,7 +123,10 @@ func runReceive(ctx context.Context, o *receiveOptions, std *stdio) int {
 	}
 
 	logger := slog.New(slog.NewTextHandler(std.errOut, nil))
-	opts := []receiver.Option{receiver.WithLogger(logger), receiver.WithMemoryLimit(o.maxEvents)}
+	opts := []receiver.Option{receiver.WithLogger(logger), receiver.WithMemoryLimit(o.maxEvents), receiver.WithMaxBody(o.maxBody)}
+	if o.budget > 0 {
+		opts = append(opts, receiver.WithBodyBudget(o.budget))
+	}
 	if o.events != "" {
 		opts = append(opts, receiver.WithEventsFile(o.events))
 	}

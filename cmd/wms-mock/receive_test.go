@@ -407,3 +407,22 @@ func TestReceiveSurvivesKill9(t *testing.T) {
 	}
 	t.Logf("%d acknowledged before kill -9, %d on disk, %d after restart", len(acked), len(onDisk), len(stored))
 }
+
+func TestReceiveBodyLimitsAreFlags(t *testing.T) {
+	p := startReceive(t, "--max-body", "200")
+	signer := testkit.Signer(t, receiveSecret)
+	small := []byte(`{"timestamp":1700000000,"sessionId":"limits","sequence":0,"event":"WMS_LOADED","severity":"INFO"}`)
+	if code, _, err := post(p.url+"/webhook", signer, small); err != nil || code != 200 {
+		t.Fatalf("a small valid event: %d %v", code, err)
+	}
+	big := []byte(`{"timestamp":1700000000,"sessionId":"limits","sequence":1,"event":"WMS_LOADED","severity":"INFO","pad":"` + strings.Repeat("x", 300) + `"}`)
+	if code, _, err := post(p.url+"/webhook", signer, big); err != nil || code != 413 {
+		t.Errorf("a body over --max-body 200: %d %v, want 413", code, err)
+	}
+	for _, args := range [][]string{{"--max-body", "0"}, {"--max-body", "100", "--body-budget", "10"}} {
+		r := runBinary(t, []string{"WMS_MAC_SECRET=x"}, "", append([]string{"receive"}, args...)...)
+		if r.code != exitUsage || strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 {
+			t.Errorf("receive %v: exit %d, %q", args, r.code, r.stderr)
+		}
+	}
+}
