@@ -34,7 +34,8 @@ func newDemoCmd(std *stdio) *cobra.Command {
 The embedded default, and the quickest look at what wms-mock does: it
 starts the reference receiver on a free loopback port with a random MAC
 secret, plays every built-in journey against it (signed, sequenced, with
-realistic timestamps), runs the conformance suite against it, and prints a
+realistic timestamps), makes one call-in to the mock WMS and follows it to
+the callback, runs the conformance suite against the receiver, and prints a
 summary: deliveries, events per kind, contract findings, verdict. Nothing
 leaves the machine. Exit 0 when every delivery was accepted, the journeys
 broke no part of the documented contract, and every must spec passed.
@@ -76,6 +77,8 @@ func runDemo(ctx context.Context, o *demoOptions, std *stdio) int {
 		fmt.Fprintln(std.errOut, "wms-mock demo: interrupted")
 		return exitFail
 	}
+
+	d.roundTrip = playRoundTrip(ctx, std.out, url, signer, rcv, o.seed)
 
 	fmt.Fprintln(std.out, "\nConformance suite against the reference receiver:")
 	d.suite, d.suiteErr = conformance.Run(ctx, conformance.Config{URL: url, Signer: signer, Seed: o.seed, Out: std.out, Color: isTerminal(std.out)})
@@ -136,6 +139,7 @@ func journeysSeen(rcv *receiver.Receiver, sessions map[string]bool) (findings []
 type demoResult struct {
 	journeysOK bool
 	delivered  int
+	roundTrip  roundTrip
 	findings   []receiver.Finding
 	events     map[string]int // the journeys' events, by kind
 	suite      conformance.Summary
@@ -166,6 +170,7 @@ func (d *demoResult) print(w io.Writer) bool {
 			fmt.Fprintf(w, "    %s\n", f)
 		}
 	}
+	fmt.Fprintf(w, "  mock WMS round trip: %s\n", verdictWord(d.roundTrip.ok))
 	if d.suiteErr != nil {
 		fmt.Fprintf(w, "  conformance: did not run to the end: %s\n", firstLine(d.suiteErr.Error()))
 	} else {
@@ -175,7 +180,7 @@ func (d *demoResult) print(w io.Writer) bool {
 	if d.stopErr != nil {
 		fmt.Fprintf(w, "  receiver: %s\n", firstLine(d.stopErr.Error()))
 	}
-	ok := d.journeysOK && len(d.findings) == 0 && d.suiteErr == nil && d.suite.OK() && d.stopErr == nil
+	ok := d.journeysOK && d.roundTrip.ok && len(d.findings) == 0 && d.suiteErr == nil && d.suite.OK() && d.stopErr == nil
 	fmt.Fprintf(w, "  verdict: %s\n", verdictWord(ok))
 	return ok
 }

@@ -23,6 +23,9 @@ func TestDemoRunsEverythingAgainstTheReferenceReceiver(t *testing.T) {
 		"happy-path", "websocket-reconnect",
 		"(21 of the 21 documented)",
 		"contract findings on the journeys: none",
+		"then 303 to the callback with results",
+		"for the webhooks' measurement: ok",
+		"mock WMS round trip: ok",
 		"0 must failed",
 		"verdict: ok",
 	} {
