@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -9,9 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -25,83 +22,11 @@ import (
 
 const receiveSecret = "cli-receive-secret-Q9x7"
 
-// receiveProc is a running 'wms-mock receive'.
-type receiveProc struct {
-	cmd    *exec.Cmd
-	url    string
-	stdout bytes.Buffer
-	mu     sync.Mutex
-	stderr bytes.Buffer
-	read   chan struct{} // closed once stderr is read to its end
-}
-
-// startReceive runs the real binary on a free loopback port and returns
-// once it logs its URL. The process is killed when the test ends.
-func startReceive(t *testing.T, args ...string) *receiveProc {
+// startReceive runs 'wms-mock receive' on a free loopback port with the
+// test's secret.
+func startReceive(t *testing.T, args ...string) *serverProc {
 	t.Helper()
-	p := &receiveProc{read: make(chan struct{})}
-	p.cmd = exec.Command(binary(t), append([]string{"receive", "--listen", "127.0.0.1:0"}, args...)...)
-	p.cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + t.TempDir(), "WMS_MAC_SECRET=" + receiveSecret}
-	p.cmd.Stdout = &p.stdout
-	stderr, err := p.cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if p.cmd.ProcessState == nil {
-			p.cmd.Process.Kill()
-			<-p.read
-			p.cmd.Wait()
-		}
-	})
-	urls := make(chan string, 1)
-	go func() {
-		defer close(p.read)
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			p.mu.Lock()
-			p.stderr.Write(sc.Bytes())
-			p.stderr.WriteByte('\n')
-			p.mu.Unlock()
-			if m := regexp.MustCompile(`msg=listening url=(\S+)`).FindStringSubmatch(sc.Text()); m != nil {
-				urls <- m[1]
-			}
-		}
-		io.Copy(io.Discard, stderr)
-	}()
-	select {
-	case p.url = <-urls:
-	case <-p.read:
-		p.cmd.Wait()
-		t.Fatalf("receive exited before listening: %s", p.stderrText())
-	case <-time.After(30 * time.Second):
-		t.Fatalf("receive did not log its URL: %s", p.stderrText())
-	}
-	return p
-}
-
-func (p *receiveProc) stderrText() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.stderr.String()
-}
-
-// stop sends sig and returns the exit code, or -1 when killed by a signal.
-func (p *receiveProc) stop(t *testing.T, sig os.Signal) int {
-	t.Helper()
-	if err := p.cmd.Process.Signal(sig); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-p.read:
-	case <-time.After(30 * time.Second):
-		t.Fatal("receive did not stop within 30s of the signal")
-	}
-	p.cmd.Wait()
-	return p.cmd.ProcessState.ExitCode()
+	return startServerProc(t, []string{"WMS_MAC_SECRET=" + receiveSecret}, append([]string{"receive", "--listen", "127.0.0.1:0"}, args...)...)
 }
 
 // cliJourney is a realistic session's events, in order.

@@ -1,18 +1,12 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -20,81 +14,6 @@ import (
 	"github.com/wmsmock/wms-mock/internal/testkit"
 	"github.com/wmsmock/wms-mock/wms"
 )
-
-// serverProc is a long-running command of the real binary: it has logged
-// "msg=listening url=..." and is killed when the test ends.
-type serverProc struct {
-	cmd  *exec.Cmd
-	url  string
-	out  bytes.Buffer
-	mu   sync.Mutex
-	errs bytes.Buffer
-	read chan struct{}
-}
-
-func startServerProc(t *testing.T, env []string, args ...string) *serverProc {
-	t.Helper()
-	p := &serverProc{read: make(chan struct{})}
-	p.cmd = exec.Command(binary(t), args...)
-	p.cmd.Env = append([]string{"PATH=/usr/bin:/bin", "HOME=" + t.TempDir()}, env...)
-	p.cmd.Stdout = &p.out
-	stderr, err := p.cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if p.cmd.ProcessState == nil {
-			p.cmd.Process.Kill()
-			<-p.read
-			p.cmd.Wait()
-		}
-	})
-	urls := make(chan string, 1)
-	go func() {
-		defer close(p.read)
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			p.mu.Lock()
-			p.errs.WriteString(sc.Text() + "\n")
-			p.mu.Unlock()
-			if m := regexp.MustCompile(`msg=listening url=(\S+)`).FindStringSubmatch(sc.Text()); m != nil {
-				urls <- m[1]
-			}
-		}
-		io.Copy(io.Discard, stderr)
-	}()
-	select {
-	case p.url = <-urls:
-	case <-p.read:
-		p.cmd.Wait()
-		t.Fatalf("%s exited before listening: %s", args[0], p.stderr())
-	case <-time.After(30 * time.Second):
-		t.Fatalf("%s did not log its URL: %s", args[0], p.stderr())
-	}
-	return p
-}
-
-func (p *serverProc) stderr() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.errs.String()
-}
-
-// stop sends SIGTERM and returns the exit code.
-func (p *serverProc) stop(t *testing.T) int {
-	t.Helper()
-	p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.read:
-	case <-time.After(30 * time.Second):
-		t.Fatal("the server did not stop within 30s of SIGTERM")
-	}
-	p.cmd.Wait()
-	return p.cmd.ProcessState.ExitCode()
-}
 
 func TestWMSKeysWritesAPairOnce(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "keys")
@@ -187,10 +106,10 @@ func TestWMSCallInToCallback(t *testing.T) {
 	if evs[0].Event != "WMS_LOADED" || results["measurementId"] == nil {
 		t.Errorf("first event %s, results measurementId %v", evs[0].Event, results["measurementId"])
 	}
-	if code := p.stop(t); code != exitOK {
-		t.Errorf("wms exited %d on SIGTERM: %s", code, p.stderr())
+	if code := p.stop(t, syscall.SIGTERM); code != exitOK {
+		t.Errorf("wms exited %d on SIGTERM: %s", code, p.stderrText())
 	}
-	if strings.Contains(p.stderr()+p.out.String(), secret) {
+	if strings.Contains(p.stderrText()+p.stdout.String(), secret) {
 		t.Error("the MAC secret appears in the output")
 	}
 }
