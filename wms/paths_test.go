@@ -79,3 +79,13 @@ func TestOversizedAndGarbagePaths(t *testing.T) {
 		t.Errorf("index: %d %.200s", resp.StatusCode, body)
 	}
 }
+
+// TestFaviconIsNoError: browsers ask every host for /favicon.ico, and a
+// 404 there is a console error in every browser test of a customer's app.
+func TestFaviconIsNoError(t *testing.T) {
+	h := newHarness(t, nil)
+	resp, _ := h.get("/favicon.ico")
+	if resp.StatusCode != http.StatusNoContent {
+		t.Errorf("GET /favicon.ico: %d, want 204", resp.StatusCode)
+	}
+}

@@ -39,6 +39,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	case strings.HasPrefix(path, sessionsPrefix):
 		s.sessionRoute(w, r, strings.TrimPrefix(path, sessionsPrefix))
+	case path == "/favicon.ico":
+		// Browsers ask for it on every page; a 404 would be a console
+		// error in every browser test of a customer's app.
+		w.WriteHeader(http.StatusNoContent)
 	case path == "/":
 		if allow(w, r, http.MethodGet) {
 			s.render(w, http.StatusOK, "index", indexData{IDs: s.idNames, Pace: s.pace.String()})
