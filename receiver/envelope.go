@@ -50,9 +50,29 @@ type Record struct {
 	measurementID string
 	resultSeq     int64
 	hasResultSeq  bool
-	// arrival orders a session's events as they were stored.
-	arrival uint64
+	// arrival orders a session's events as they were stored; late is set
+	// when a higher sequence of its session was stored before it, and
+	// redeliveries counts the copies answered as duplicates since.
+	arrival      uint64
+	late         bool
+	redeliveries int
 }
+
+// Arrival is the event's place among all events the receiver stored, from
+// 1: comparing it across a session's events shows the order they came in,
+// which a receiver must not depend on.
+func (r Record) Arrival() uint64 { return r.arrival }
+
+// Late reports whether an event with a higher sequence of the same session
+// was stored before this one: it arrived out of order.
+func (r Record) Late() bool { return r.late }
+
+// Redeliveries counts the copies of this event that arrived after it and
+// were answered as duplicates.
+func (r Record) Redeliveries() int { return r.redeliveries }
+
+// MeasurementID is the payload's measurementId, "" when it has none.
+func (r Record) MeasurementID() string { return r.measurementID }
 
 // line is a Record as the events file and GET /events carry it: the
 // envelope as it arrived, unknown fields included, and when it arrived.

@@ -31,6 +31,11 @@
 // by anyone through a tunnel, and the session ID, a random value the sender
 // chose, is what entitles a caller to its events. The events file holds
 // them all.
+//
+// Watchers (the inspector) see what the receiver does without slowing it:
+// Subscribe streams every delivery's outcome, dropping rather than waiting
+// for a slow reader; Refusals keeps the latest refused deliveries; Sessions
+// and Session read the sessions held in memory.
 package receiver
 
 import (
@@ -125,6 +130,8 @@ type Receiver struct {
 	log         *slog.Logger
 	store       *store
 	journal     *journal
+	watchers    watchers
+	refused     refusals
 
 	closed    atomic.Bool
 	closeOnce sync.Once
@@ -231,7 +238,11 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		w.Header().Set("Allow", http.MethodPost)
 		rc.store.reject(http.StatusMethodNotAllowed)
-		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "webhook deliveries are POST requests"})
+		o := outcome{status: http.StatusMethodNotAllowed, verdict: "wrong-method", reason: "webhook deliveries are POST requests"}
+		writeJSON(w, o.status, map[string]string{"error": o.reason})
+		if !get {
+			rc.observe(r, o, time.Now())
+		}
 	}
 }
 
@@ -282,6 +293,11 @@ type outcome struct {
 	reason  string
 	rec     *Record
 	finding []Finding
+	// arrival and late are the admission's, for watchers; body is the
+	// body read, for a refusal's record.
+	arrival uint64
+	late    bool
+	body    []byte
 	// retryAfter, when set, goes out as Retry-After: the refusal is
 	// momentary.
 	retryAfter time.Duration
@@ -312,6 +328,7 @@ func (rc *Receiver) deliver(w http.ResponseWriter, r *http.Request) {
 	for _, f := range o.finding {
 		rc.log.Warn("contract", "kind", f.Kind, "session", humanize.Clip(f.SessionID, maxEcho), "sequence", f.Sequence, "event", humanize.Clip(f.Event, maxEcho), "message", f.Message)
 	}
+	rc.observe(r, o, start)
 }
 
 // receive runs the checks in the order the package comment gives: cheap
@@ -337,12 +354,14 @@ func (rc *Receiver) receive(w http.ResponseWriter, r *http.Request, start time.T
 		return rc.unread(err)
 	}
 	if err := rc.signer.Verify(mac, body); err != nil {
-		return badMAC(err)
+		o := badMAC(err)
+		o.body = body
+		return o
 	}
 
 	rec, err := decode(body)
 	if err != nil {
-		return outcome{status: http.StatusBadRequest, verdict: "malformed", reason: err.Error()}
+		return outcome{status: http.StatusBadRequest, verdict: "malformed", reason: err.Error(), body: body}
 	}
 	rec.ReceivedAt = start
 	a, err := rc.store.admit(rec, checkEvent(rec), false)
@@ -354,12 +373,12 @@ func (rc *Receiver) receive(w http.ResponseWriter, r *http.Request, start time.T
 	case r.Context().Err() != nil:
 		// The client left before the fsync ended; the event is stored all
 		// the same, and its retry will be a duplicate.
-		return outcome{status: http.StatusServiceUnavailable, verdict: "abandoned", reason: "the client went away", rec: rec}
+		return outcome{status: http.StatusServiceUnavailable, verdict: "abandoned", reason: "the client went away", rec: rec, body: body}
 	default:
 		rc.log.Error("cannot store the event", "error", err)
-		return outcome{status: http.StatusServiceUnavailable, verdict: "unavailable", reason: "the event could not be stored: retry later", rec: rec}
+		return outcome{status: http.StatusServiceUnavailable, verdict: "unavailable", reason: "the event could not be stored: retry later", rec: rec, body: body}
 	}
-	return outcome{status: http.StatusOK, verdict: string(a.verdict), rec: rec, finding: a.findings}
+	return outcome{status: http.StatusOK, verdict: string(a.verdict), rec: rec, finding: a.findings, arrival: a.arrival, late: a.late}
 }
 
 func badMAC(err error) outcome {
@@ -375,7 +394,7 @@ func badMAC(err error) outcome {
 // spelling is read too, for handlers called with hand-built requests. Two
 // values are refused: which one counts would be anyone's guess.
 func macHeader(h http.Header) (string, error) {
-	values := slices.Concat(h.Values(emitter.HeaderMAC), h[emitter.HeaderMAC])
+	values := macValues(h)
 	switch len(values) {
 	case 0:
 		return "", emitter.ErrMACMissing
@@ -384,6 +403,11 @@ func macHeader(h http.Header) (string, error) {
 	default:
 		return "", fmt.Errorf("%w: it appears %d times", emitter.ErrMACMalformed, len(values))
 	}
+}
+
+// macValues returns every X-WMS-Content-MAC value, under either spelling.
+func macValues(h http.Header) []string {
+	return slices.Concat(h.Values(emitter.HeaderMAC), h[emitter.HeaderMAC])
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

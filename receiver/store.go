@@ -50,6 +50,10 @@ type session struct {
 	events map[int64]*Record
 	// trimmed is set once the memory limit evicted one of its events.
 	trimmed bool
+	// last is the arrival of its newest event, to list sessions newest
+	// first; top is its highest sequence so far, to tell a late event.
+	last uint64
+	top  int64
 }
 
 // find returns the stored event with sequence seq, or nil.
@@ -77,6 +81,11 @@ type admission struct {
 	findings []Finding
 	// batch is the journal batch to wait for before answering, 0 for none.
 	batch uint64
+	// arrival is the stored event's place in the arrival order (the first
+	// copy's, for a redelivery), and late whether a higher sequence of its
+	// session arrived before it; both are for watchers (see Subscribe).
+	arrival uint64
+	late    bool
 }
 
 // store holds the events in memory, bounded by limit, in arrival order. It
@@ -116,13 +125,14 @@ func (s *store) admit(rec *Record, found []Finding, replayed bool) (admission, e
 	}
 	sess := s.sessions[rec.SessionID]
 	if first := sess.find(rec.Sequence); first != nil {
-		a := admission{verdict: verdictDuplicate}
+		a := admission{verdict: verdictDuplicate, arrival: first.arrival, late: first.late}
 		if !bytes.Equal(first.Body, rec.Body) {
 			a.verdict = verdictChanged
 			a.findings = []Finding{changedFinding(first, rec)}
 			s.addFindings(a.findings)
 		}
 		if !replayed {
+			first.redeliveries++
 			s.stats.Duplicates++
 			if a.verdict == verdictChanged {
 				s.stats.Changed++
@@ -142,12 +152,14 @@ func (s *store) admit(rec *Record, found []Finding, replayed bool) (admission, e
 		}
 	}
 	if sess == nil {
-		sess = &session{id: rec.SessionID, events: make(map[int64]*Record)}
+		sess = &session{id: rec.SessionID, events: make(map[int64]*Record), top: rec.Sequence}
 		s.sessions[rec.SessionID] = sess
 	}
 	rec.SessionID = sess.id // one copy of the string per session
 	s.arrivals++
-	rec.arrival = s.arrivals
+	rec.arrival, rec.late = s.arrivals, rec.Sequence < sess.top
+	sess.last, sess.top = s.arrivals, max(sess.top, rec.Sequence)
+	a.arrival, a.late = rec.arrival, rec.late
 	sess.events[rec.Sequence] = rec
 	s.push(rec)
 	s.addFindings(found)
