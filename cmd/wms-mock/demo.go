@@ -21,8 +21,9 @@ import (
 
 // demoOptions are demo's flags.
 type demoOptions struct {
-	seed   uint64
-	events string
+	seed    uint64
+	events  string
+	inspect inspectFlags
 }
 
 func newDemoCmd(std *stdio) *cobra.Command {
@@ -41,15 +42,22 @@ leaves the machine. Exit 0 when every delivery was accepted, the journeys
 broke no part of the documented contract, and every must spec passed.
 
   wms-mock demo
-  wms-mock demo --events demo.jsonl     keep what the receiver stored`,
+  wms-mock demo --events demo.jsonl     keep what the receiver stored
+  wms-mock demo --inspect 127.0.0.1:8081
+                                        then look at it all in a browser; the
+                                        receiver stays up until Ctrl-C`,
 		Args:              noArgs("demo takes flags only"),
 		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.inspect.validate(std); err != nil {
+				return err
+			}
 			return exited(runDemo(cmd.Context(), o, std))
 		},
 	}
 	cmd.Flags().Uint64Var(&o.seed, "seed", 1, "seed for generated values: the same seed sends the same values (in new sessions: session IDs are fresh every run)")
 	cmd.Flags().StringVar(&o.events, "events", "", "store accepted events in `FILE` (JSON lines) instead of memory")
+	o.inspect.register(cmd.Flags())
 	return cmd
 }
 
@@ -67,6 +75,15 @@ func runDemo(ctx context.Context, o *demoOptions, std *stdio) int {
 		return setupError(std, "demo", err)
 	}
 
+	var insp *inspectorServer
+	inspCtx, stopInspector := context.WithCancel(context.Background())
+	defer stopInspector()
+	if o.inspect.addr != "" {
+		if insp, err = o.inspect.serve(inspCtx, rcv, url); err != nil {
+			stopReceiver()
+			return setupError(std, "demo", err)
+		}
+	}
 	fmt.Fprintf(std.out, "Reference receiver on %s (random MAC secret).\n\n", url)
 	var d demoResult
 	var sessions map[string]bool
@@ -82,9 +99,24 @@ func runDemo(ctx context.Context, o *demoOptions, std *stdio) int {
 
 	fmt.Fprintln(std.out, "\nConformance suite against the reference receiver:")
 	d.suite, d.suiteErr = conformance.Run(ctx, conformance.Config{URL: url, Signer: signer, Seed: o.seed, Out: std.out, Color: isTerminal(std.out)})
-	d.stopErr = stopReceiver()
+	if insp == nil {
+		d.stopErr = stopReceiver()
+	}
 	d.stats = rcv.Stats()
-	if !d.print(std.out) {
+	ok := d.print(std.out)
+	if insp != nil {
+		// The receiver stays up, so that a new user can look at what was
+		// sent, and send more.
+		fmt.Fprintf(std.out, "\nInspector on %s: open it to look at what was sent; the receiver stays on %s until Ctrl-C.\n", insp.URL, url)
+		<-ctx.Done()
+		stopInspector()
+		err := errors.Join(insp.wait(), stopReceiver())
+		if err != nil {
+			fmt.Fprintf(std.errOut, "wms-mock demo: %s\n", firstLine(err.Error()))
+			ok = false
+		}
+	}
+	if !ok {
 		return exitFail
 	}
 	return exitOK

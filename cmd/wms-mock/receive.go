@@ -28,6 +28,7 @@ type receiveOptions struct {
 	maxEvents int
 	maxBody   int64
 	budget    int64
+	inspect   inspectFlags
 }
 
 func newReceiveCmd(std *stdio) *cobra.Command {
@@ -58,6 +59,12 @@ start at 1 or goes back, a redelivery with another body) is logged as a
 warning. One log line per request goes to standard error, and a summary to
 standard output on Ctrl-C or SIGTERM, once requests in flight are answered.
 
+--inspect ADDR serves a live page of what the receiver got on a listener
+of its own: the sessions and how each journey ended, each session's
+timeline with late and redelivered events, gaps, findings and an SNR
+chart, and the refused deliveries with why. Only loopback clients may see
+it unless --inspect-token is given.
+
 GET /healthz answers 200 while events can be stored. GET /events?session=ID
 lists that session's events and findings as JSON (at most 1000 of each).
 The session ID is required, so that only who knows it (the sender chose
@@ -85,6 +92,9 @@ its ID.`,
 			if err := o.validate(); err != nil {
 				return err
 			}
+			if err := o.inspect.validate(std); err != nil {
+				return err
+			}
 			return exited(runReceive(cmd.Context(), o, std))
 		},
 	}
@@ -93,6 +103,7 @@ its ID.`,
 	fs.StringVar(&o.listen, "listen", "127.0.0.1:8080", "listen on `ADDR` (host:port; port 0 picks a free one, logged at start)")
 	fs.StringVar(&o.events, "events", "", "append each accepted event to `FILE`, one JSON line, on disk before the answer; an existing file is read back, so duplicates stay duplicates across restarts")
 	fs.IntVar(&o.maxEvents, "max-events", receiver.DefaultMemoryLimit, "keep the last `N` events in memory; the duplicate index reaches that far back")
+	o.inspect.register(fs)
 	fs.Int64Var(&o.maxBody, "max-body", receiver.DefaultMaxBody, "answer 413 to a body over `BYTES`")
 	fs.Int64Var(&o.budget, "body-budget", 0, "hold at most `BYTES` of bodies for all connections together; past it answer 503 (default "+fmt.Sprint(receiver.BodyBudgetPerEvent)+" bytes per --max-events, at least 4 bodies at --max-body)")
 	return cmd
@@ -142,6 +153,17 @@ func runReceive(ctx context.Context, o *receiveOptions, std *stdio) int {
 	srv := receiver.NewServer(o.listen, rc)
 	srv.ErrorLog = slog.NewLogLogger(logger.Handler(), slog.LevelWarn)
 	url := "http://" + ln.Addr().String()
+	var insp *inspectorServer
+	if o.inspect.addr != "" {
+		inspCtx, stopInspector := context.WithCancel(ctx)
+		defer stopInspector()
+		if insp, err = o.inspect.serve(inspCtx, rc, url+"/webhook"); err != nil {
+			ln.Close()
+			rc.Close()
+			return setupError(std, "receive", err)
+		}
+		logger.Info("inspector", "url", insp.URL)
+	}
 	if o.events != "" {
 		logger.Info("listening", "url", url, "events", o.events, "reloaded", rc.Stats().Reloaded)
 	} else {
@@ -150,6 +172,9 @@ func runReceive(ctx context.Context, o *receiveOptions, std *stdio) int {
 
 	start := time.Now()
 	serveErr := receiver.Serve(ctx, srv, ln)
+	if insp != nil {
+		serveErr = errors.Join(serveErr, insp.wait())
+	}
 	err = errors.Join(serveErr, rc.Close())
 	printReceiveSummary(std.out, rc, url, time.Since(start), o.events, err == nil)
 	if err != nil {
