@@ -4,7 +4,7 @@ GO      ?= go
 BIN     := bin/wms-mock
 FUZZTIME ?= 30s
 
-.PHONY: build run test examples bench fuzz clean
+.PHONY: build run test examples screenshots bench fuzz clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/wms-mock
@@ -21,6 +21,12 @@ test:
 examples: build
 	WMS_MOCK=$(BIN) bash examples/run-recipes.sh
 
+# The pictures in docs/ that the README shows, taken in headless Chromium
+# from real pages with realistic sessions; not part of 'make test'.
+screenshots:
+	$(GO) test -count=1 -run '^TestScreenshot$$' ./inspector -screenshot $(CURDIR)/docs/inspector.png
+	$(GO) test -count=1 -run '^TestBrowserJourneys$$' ./examples/app -screenshot-dir $(CURDIR)/docs
+
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
@@ -29,6 +35,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseMAC$$' -fuzztime $(FUZZTIME) ./emitter
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./scenarios
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./receiver
+	$(GO) test -run '^$$' -fuzz '^FuzzCallIn$$' -fuzztime $(FUZZTIME) ./wms
 
 clean:
 	rm -rf bin
