@@ -35,7 +35,8 @@
 // Watchers (the inspector) see what the receiver does without slowing it:
 // Subscribe streams every delivery's outcome, dropping rather than waiting
 // for a slow reader; Refusals keeps the latest refused deliveries; Sessions
-// and Session read the sessions held in memory.
+// and Session read the sessions held in memory. A Forwarder (WithForwarder)
+// sends a copy of each delivery answered 200 on to another endpoint.
 package receiver
 
 import (
@@ -79,6 +80,7 @@ type config struct {
 	budgetSet  bool // else derived from limit and maxBody
 	limit      int
 	logger     *slog.Logger
+	forwarder  *Forwarder
 }
 
 // Option configures a Receiver.
@@ -132,6 +134,7 @@ type Receiver struct {
 	journal     *journal
 	watchers    watchers
 	refused     refusals
+	forward     *Forwarder // nil: nothing is forwarded
 
 	closed    atomic.Bool
 	closeOnce sync.Once
@@ -162,7 +165,7 @@ func New(signer *emitter.Signer, opts ...Option) (*Receiver, error) {
 		c.logger = slog.New(slog.DiscardHandler)
 	}
 	rc := &Receiver{signer: signer, maxBody: c.maxBody, budget: newBudget(c.budget), bodyTimeout: BodyTimeout,
-		log: c.logger, store: newStore(c.limit)}
+		log: c.logger, store: newStore(c.limit), forward: c.forwarder}
 	if c.eventsFile == "" {
 		return rc, nil
 	}
@@ -294,7 +297,7 @@ type outcome struct {
 	rec     *Record
 	finding []Finding
 	// arrival and late are the admission's, for watchers; body is the
-	// body read, for a refusal's record.
+	// body read, as it arrived, for a refusal's record or a forward.
 	arrival uint64
 	late    bool
 	body    []byte
@@ -329,6 +332,7 @@ func (rc *Receiver) deliver(w http.ResponseWriter, r *http.Request) {
 		rc.log.Warn("contract", "kind", f.Kind, "session", humanize.Clip(f.SessionID, maxEcho), "sequence", f.Sequence, "event", humanize.Clip(f.Event, maxEcho), "message", f.Message)
 	}
 	rc.observe(r, o, start)
+	rc.forward.offer(o)
 }
 
 // receive runs the checks in the order the package comment gives: cheap
@@ -378,7 +382,7 @@ func (rc *Receiver) receive(w http.ResponseWriter, r *http.Request, start time.T
 		rc.log.Error("cannot store the event", "error", err)
 		return outcome{status: http.StatusServiceUnavailable, verdict: "unavailable", reason: "the event could not be stored: retry later", rec: rec, body: body}
 	}
-	return outcome{status: http.StatusOK, verdict: string(a.verdict), rec: rec, finding: a.findings, arrival: a.arrival, late: a.late}
+	return outcome{status: http.StatusOK, verdict: string(a.verdict), rec: rec, finding: a.findings, arrival: a.arrival, late: a.late, body: body}
 }
 
 func badMAC(err error) outcome {

@@ -8,17 +8,27 @@ import (
 	"log/slog"
 	"maps"
 	"net"
+	neturl "net/url"
+	"os"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
+	"github.com/wmsmock/wms-mock/emitter"
+	"github.com/wmsmock/wms-mock/internal/humanize"
 	"github.com/wmsmock/wms-mock/receiver"
 )
 
 // maxSummaryFindings bounds the findings printed in the summary.
 const maxSummaryFindings = 50
+
+// defaultForwardTimeout is the deadline of each forward: a developer's
+// endpoint on localhost answers in milliseconds, and a shorter deadline
+// than a real sender's keeps a hung one from filling the queue.
+const defaultForwardTimeout = 5 * time.Second
 
 // receiveOptions are receive's flags.
 type receiveOptions struct {
@@ -29,14 +39,20 @@ type receiveOptions struct {
 	maxBody   int64
 	budget    int64
 	inspect   inspectFlags
+	forward   forwardFlags
 }
 
-func newReceiveCmd(std *stdio) *cobra.Command {
-	o := &receiveOptions{}
-	cmd := &cobra.Command{
-		Use:   "receive",
-		Short: "run the reference receiver",
-		Long: `
+// forwardFlags are receive's --forward-* flags.
+type forwardFlags struct {
+	to         string
+	secretFile string
+	timeout    time.Duration
+	queue      int
+}
+
+// receiveHelp is receive's --help: what each answer means, how to try the
+// receiver, and how to put it in front of a developer's own endpoint.
+const receiveHelp = `
 Run the reference receiver: a webhook endpoint that does what a correct one
 must. It answers POST on any path, so register whatever URL you like:
 
@@ -58,6 +74,25 @@ changing measurement ID, an intermediate result's sequence that does not
 start at 1 or goes back, a redelivery with another body) is logged as a
 warning. One log line per request goes to standard error, and a summary to
 standard output on Ctrl-C or SIGTERM, once requests in flight are answered.
+
+--forward-to URL sends a copy of each delivery answered 200 on to another
+endpoint, as Stripe CLI's 'stripe listen --forward-to' does: register the
+receiver (behind a tunnel) as the Config ID's webhook, and develop your own
+endpoint on localhost against the traffic the real WMS sends:
+  wms-mock receive --events events.jsonl --forward-to http://localhost:3000/webhook
+Each copy is the body exactly as it arrived, redeliveries included (your
+endpoint sees what WMS would have sent it, duplicates and all; refused
+deliveries are not forwarded), signed with the secret in
+--forward-secret-file FILE, or $WMS_FORWARD_SECRET, or else the receiver's
+own (then the copy carries the sender's very MAC). Copies go one at a time,
+in the order they were answered, each within --forward-timeout. The
+sender's answer never waits for a forward nor depends on it: a slow or dead
+endpoint only fills a queue of --forward-queue copies, past which a copy is
+dropped (the event is still stored). Each forward is one log line beside
+the event's (msg=forward: status or failure class, latency), and the
+summary counts them: forwarded, failed by class, dropped, and unsent at
+shutdown, when the queue gets --forward-timeout to drain. A failed forward
+is not retried: resend it from the events file with 'wms-mock replay'.
 
 --inspect ADDR serves a live page of what the receiver got on a listener
 of its own: the sessions and how each journey ended, each session's
@@ -85,7 +120,14 @@ Config ID's MAC secret. Each event the vendor sends is then checked:
   cloudflared tunnel --url http://127.0.0.1:8080     (or: ngrok http 8080)
 Anyone who finds the tunnel's URL can reach the receiver: deliveries without
 the MAC secret are refused, and /events shows a session only to who passes
-its ID.`,
+its ID.`
+
+func newReceiveCmd(std *stdio) *cobra.Command {
+	o := &receiveOptions{}
+	cmd := &cobra.Command{
+		Use:               "receive",
+		Short:             "run the reference receiver",
+		Long:              receiveHelp,
 		Args:              noArgs("receive takes flags only"),
 		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -93,6 +135,9 @@ its ID.`,
 				return err
 			}
 			if err := o.inspect.validate(std); err != nil {
+				return err
+			}
+			if err := o.forward.validate(cmd.Flags(), o.listen); err != nil {
 				return err
 			}
 			return exited(runReceive(cmd.Context(), o, std))
@@ -106,7 +151,144 @@ its ID.`,
 	o.inspect.register(fs)
 	fs.Int64Var(&o.maxBody, "max-body", receiver.DefaultMaxBody, "answer 413 to a body over `BYTES`")
 	fs.Int64Var(&o.budget, "body-budget", 0, "hold at most `BYTES` of bodies for all connections together; past it answer 503 (default "+fmt.Sprint(receiver.BodyBudgetPerEvent)+" bytes per --max-events, at least 4 bodies at --max-body)")
+	o.forward.register(fs)
 	return cmd
+}
+
+func (f *forwardFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.to, "forward-to", "", "send a copy of each delivery answered 200 to `URL`, re-signed, in order (like stripe listen --forward-to)")
+	fs.StringVar(&f.secretFile, "forward-secret-file", "", "sign the copies with the secret in `FILE` (default $WMS_FORWARD_SECRET, else the receiver's own secret)")
+	f.timeout = defaultForwardTimeout
+	fs.Var((*durationValue)(&f.timeout), "forward-timeout", "deadline of each forward, and how long the queue may drain at shutdown")
+	fs.IntVar(&f.queue, "forward-queue", receiver.DefaultForwardQueue, "hold up to `N` copies for a slow or dead forward target; past it a copy is dropped and logged (its event is stored)")
+}
+
+// validate refuses --forward-* flags without --forward-to, a target that
+// is not http(s), and a target that is this receiver, which would forward
+// each copy back to itself as a redelivery, forever.
+func (f *forwardFlags) validate(fs *pflag.FlagSet, listen string) error {
+	if f.to == "" {
+		for _, name := range []string{"forward-secret-file", "forward-timeout", "forward-queue"} {
+			if fs.Changed(name) {
+				return fmt.Errorf("--%s goes with --forward-to URL", name)
+			}
+		}
+		return nil
+	}
+	if err := positive("forward-timeout", f.timeout); err != nil {
+		return err
+	}
+	if err := atLeast("forward-queue", f.queue, 1); err != nil {
+		return err
+	}
+	client, err := emitter.NewClient(f.to)
+	if err != nil {
+		return fmt.Errorf("--forward-to: %w", err)
+	}
+	client.Close()
+	if isListenAddr(f.to, listen) {
+		return fmt.Errorf("--forward-to %s is this receiver's own --listen address: each copy would come back as a redelivery and be forwarded again; forward to your own endpoint", emitter.RedactURL(f.to))
+	}
+	return nil
+}
+
+// isListenAddr reports whether rawURL reaches the receiver listening on
+// listen, as far as the addresses tell: the same port on a loopback or
+// the listening host.
+func isListenAddr(rawURL, listen string) bool {
+	u, err := neturl.Parse(rawURL)
+	lhost, lport, lerr := net.SplitHostPort(listen)
+	if err != nil || lerr != nil || lport == "0" {
+		return false
+	}
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
+	if port != lport {
+		return false
+	}
+	host := u.Hostname()
+	ip := net.ParseIP(host)
+	return host == lhost || strings.EqualFold(host, "localhost") || ip != nil && (ip.IsLoopback() || ip.IsUnspecified())
+}
+
+// forwarding is a running --forward-to: the Forwarder and what the log
+// and the summary say of it.
+type forwarding struct {
+	fw     *receiver.Forwarder
+	client *emitter.Client
+	shown  string // the URL, fit to print
+}
+
+// start builds the Forwarder, or returns nil without --forward-to. The
+// copies are signed with the forward secret when one is given, else with
+// the receiver's own signer.
+func (f *forwardFlags) start(std *stdio, own *emitter.Signer, maxBody int64, logger *slog.Logger) (*forwarding, error) {
+	if f.to == "" {
+		return nil, nil
+	}
+	signer, from := own, "the receiver's secret"
+	secret := std.getenv("WMS_FORWARD_SECRET")
+	if secret != "" {
+		from = "WMS_FORWARD_SECRET"
+	}
+	if f.secretFile != "" {
+		b, err := os.ReadFile(f.secretFile)
+		if err != nil {
+			return nil, fmt.Errorf("cannot read --forward-secret-file: %w", err)
+		}
+		if secret = strings.TrimRight(string(b), "\r\n"); secret == "" {
+			return nil, fmt.Errorf("--forward-secret-file %s is empty: put the secret your endpoint verifies with in it", f.secretFile)
+		}
+		from = "--forward-secret-file"
+	}
+	if secret != "" {
+		var err error
+		if signer, err = emitter.NewSigner([]byte(secret)); err != nil {
+			return nil, err
+		}
+	}
+	client, err := emitter.NewClient(f.to, emitter.WithTimeout(f.timeout), emitter.WithMaxConns(1))
+	if err != nil {
+		return nil, fmt.Errorf("--forward-to: %w", err)
+	}
+	// The queue holds at least a few bodies at the cap, however large.
+	fw, err := receiver.NewForwarder(client, signer, receiver.WithForwardLogger(logger),
+		receiver.WithForwardQueue(f.queue, max(receiver.DefaultForwardQueueBytes, 4*maxBody)))
+	if err != nil {
+		client.Close()
+		return nil, err
+	}
+	fwd := &forwarding{fw: fw, client: client, shown: emitter.RedactURL(f.to)}
+	logger.Info("forwarding", "to", fwd.shown, "signed-with", from, "timeout", f.timeout, "queue", f.queue)
+	return fwd, nil
+}
+
+// close drains the queue for the drain time and releases the connection;
+// closing again does nothing.
+func (fwd *forwarding) close() {
+	if fwd != nil {
+		fwd.fw.Close()
+		fwd.client.Close()
+	}
+}
+
+// print writes the forward line of the summary.
+func (fwd *forwarding) print(w io.Writer) {
+	if fwd == nil {
+		return
+	}
+	st := fwd.fw.Stats()
+	failed := 0
+	for _, n := range st.Failed {
+		failed += n
+	}
+	line := fmt.Sprintf("  forward    to %s: %d forwarded, %d failed", fwd.shown, st.Forwarded, failed)
+	if failed > 0 {
+		line += " (" + humanize.Counts(st.Failed) + ")"
+	}
+	fmt.Fprintf(w, "%s, %d dropped (queue full), %d unsent at shutdown\n", line, st.Dropped, st.Unsent)
 }
 
 func (o *receiveOptions) validate() error {
@@ -134,7 +316,17 @@ func runReceive(ctx context.Context, o *receiveOptions, std *stdio) int {
 	}
 
 	logger := slog.New(slog.NewTextHandler(std.errOut, nil))
+	fwd, err := o.forward.start(std, signer, o.maxBody, logger)
+	if err != nil {
+		return setupError(std, "receive", err)
+	}
+	// Closed on every way out; once serving, after the receiver, so that
+	// every delivery answered has had its copy queued.
+	defer fwd.close()
 	opts := []receiver.Option{receiver.WithLogger(logger), receiver.WithMemoryLimit(o.maxEvents), receiver.WithMaxBody(o.maxBody)}
+	if fwd != nil {
+		opts = append(opts, receiver.WithForwarder(fwd.fw))
+	}
 	if o.budget > 0 {
 		opts = append(opts, receiver.WithBodyBudget(o.budget))
 	}
@@ -176,7 +368,9 @@ func runReceive(ctx context.Context, o *receiveOptions, std *stdio) int {
 		serveErr = errors.Join(serveErr, insp.wait())
 	}
 	err = errors.Join(serveErr, rc.Close())
+	fwd.close()
 	printReceiveSummary(std.out, rc, url, time.Since(start), o.events, err == nil)
+	fwd.print(std.out)
 	if err != nil {
 		fmt.Fprintf(std.errOut, "wms-mock receive: %s\n", firstLine(err.Error()))
 		return exitFail
