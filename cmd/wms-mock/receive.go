@@ -9,7 +9,6 @@ import (
 	"maps"
 	"net"
 	neturl "net/url"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -234,12 +233,9 @@ func (f *forwardFlags) start(std *stdio, own *emitter.Signer, maxBody int64, log
 		from = "WMS_FORWARD_SECRET"
 	}
 	if f.secretFile != "" {
-		b, err := os.ReadFile(f.secretFile)
-		if err != nil {
-			return nil, fmt.Errorf("cannot read --forward-secret-file: %w", err)
-		}
-		if secret = strings.TrimRight(string(b), "\r\n"); secret == "" {
-			return nil, fmt.Errorf("--forward-secret-file %s is empty: put the secret your endpoint verifies with in it", f.secretFile)
+		var err error
+		if secret, err = readSecretFile(f.secretFile, "--forward-secret-file", "the secret your endpoint verifies with"); err != nil {
+			return nil, err
 		}
 		from = "--forward-secret-file"
 	}

@@ -32,13 +32,9 @@ func (s *secretFlags) signer(std *stdio) (*emitter.Signer, error) {
 		if s.value != "" {
 			return nil, errors.New("give the secret once: --secret or --secret-file, not both")
 		}
-		b, err := os.ReadFile(s.file)
-		if err != nil {
-			return nil, fmt.Errorf("cannot read the secret file: %w", err)
-		}
-		secret = strings.TrimRight(string(b), "\r\n")
-		if secret == "" {
-			return nil, fmt.Errorf("the secret file %s is empty: put the Config ID's MAC secret in it", s.file)
+		var err error
+		if secret, err = readSecretFile(s.file, "the secret file", "the Config ID's MAC secret"); err != nil {
+			return nil, err
 		}
 	case secret == "":
 		secret = std.getenv("WMS_MAC_SECRET")
@@ -47,4 +43,19 @@ func (s *secretFlags) signer(std *stdio) (*emitter.Signer, error) {
 		return nil, emitter.ErrEmptySecret
 	}
 	return emitter.NewSigner([]byte(secret))
+}
+
+// readSecretFile reads a secret from a one-line file (a trailing newline
+// is not part of it); what names the file in errors, holds what should be
+// in it. Errors never quote the file's content.
+func readSecretFile(path, what, holds string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("cannot read %s: %w", what, err)
+	}
+	secret := strings.TrimRight(string(b), "\r\n")
+	if secret == "" {
+		return "", fmt.Errorf("%s %s is empty: put %s in it", what, path, holds)
+	}
+	return secret, nil
 }
