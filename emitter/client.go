@@ -1,7 +1,6 @@
 package emitter
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -34,7 +33,6 @@ type Client struct {
 	timeout   time.Duration
 	retry     Retry
 	bodyCap   int64
-	userAgent string
 }
 
 // NewClient returns a Client for rawURL. It checks the URL and the options
@@ -75,10 +73,9 @@ func NewClient(rawURL string, opts ...Option) (*Client, error) {
 			// A 3xx is an answer, and a failure: WMS follows no redirect.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
-		timeout:   cfg.timeout,
-		retry:     cfg.retry,
-		bodyCap:   cfg.bodyCap,
-		userAgent: "wms-mock/" + Version,
+		timeout: cfg.timeout,
+		retry:   cfg.retry,
+		bodyCap: cfg.bodyCap,
 	}, nil
 }
 
@@ -153,28 +150,9 @@ func (c *Client) attempt(parent context.Context, r Request) Attempt {
 	return a
 }
 
-// newRequest builds the HTTP request for r. Its header map is a copy, keys
-// as given, so that HeaderMAC keeps its documented spelling.
+// newRequest builds the HTTP request for r.
 func (c *Client) newRequest(ctx context.Context, r Request) (*http.Request, error) {
-	method := r.Method
-	if method == "" {
-		method = http.MethodPost
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.url, bytes.NewReader(r.Body))
-	if err != nil {
-		return nil, err
-	}
-	req.Header = make(http.Header, len(r.Header)+2)
-	for k, v := range r.Header {
-		req.Header[k] = v
-	}
-	if _, ok := r.Header["Content-Type"]; !ok {
-		req.Header["Content-Type"] = []string{"application/json"}
-	}
-	if _, ok := r.Header["User-Agent"]; !ok {
-		req.Header["User-Agent"] = []string{c.userAgent}
-	}
-	return req, nil
+	return r.HTTPRequest(ctx, c.url)
 }
 
 // readAnswer keeps the first bytes of body for reports and counts the rest

@@ -1,6 +1,8 @@
 package emitter
 
 import (
+	"bytes"
+	"context"
 	"net/http"
 	"time"
 )
@@ -59,4 +61,34 @@ type Outcome struct {
 	// Attempts lists every attempt, the last one included; nil when
 	// retries are off.
 	Attempts []Attempt `json:"attempts,omitempty"`
+}
+
+// UserAgent is the User-Agent of every request the emitter sends, unless
+// the Request sets one.
+const UserAgent = "wms-mock/" + Version
+
+// HTTPRequest is r as WMS sends it to url. Its header map is a copy with
+// the keys as given, so that HeaderMAC keeps its documented spelling
+// (Header.Set would canonicalise it); Content-Type application/json and
+// UserAgent are added when r has none.
+func (r Request) HTTPRequest(ctx context.Context, url string) (*http.Request, error) {
+	method := r.Method
+	if method == "" {
+		method = http.MethodPost
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(r.Body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header = make(http.Header, len(r.Header)+2)
+	for k, v := range r.Header {
+		req.Header[k] = v
+	}
+	if _, ok := r.Header["Content-Type"]; !ok {
+		req.Header["Content-Type"] = []string{"application/json"}
+	}
+	if _, ok := r.Header["User-Agent"]; !ok {
+		req.Header["User-Agent"] = []string{UserAgent}
+	}
+	return req, nil
 }

@@ -1,7 +1,7 @@
 package wmstest
 
 import (
-	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -16,7 +16,7 @@ import (
 // UserAgent is the User-Agent of every request this package builds, the
 // one wms-mock's own deliveries carry, so that a receiver's logs tell test
 // traffic apart.
-const UserAgent = "wms-mock/" + emitter.Version
+const UserAgent = emitter.UserAgent
 
 // A Session is one WMS session: the events a user's scan sends, in order.
 // It numbers them 0, 1, 2, ... in sequence, creates a measurement ID with
@@ -149,27 +149,11 @@ func Redeliver(r *http.Request) *http.Request {
 	return again
 }
 
-// httpRequest is r as an *http.Request to url. Its header keys are kept
-// as given, so that emitter.HeaderMAC keeps its documented spelling; the
-// Content-Type and User-Agent WMS sends are added when r has none.
+// httpRequest is r as an *http.Request to url, as the emitter sends it.
 func httpRequest(url string, r emitter.Request) (*http.Request, error) {
-	method := r.Method
-	if method == "" {
-		method = http.MethodPost
-	}
-	req, err := http.NewRequest(method, url, bytes.NewReader(r.Body))
+	req, err := r.HTTPRequest(context.Background(), url)
 	if err != nil {
 		return nil, fmt.Errorf("the URL %q: %w", url, unwrapURL(err))
-	}
-	req.Header = make(http.Header, len(r.Header)+2)
-	for k, v := range r.Header {
-		req.Header[k] = v
-	}
-	if _, ok := req.Header["Content-Type"]; !ok {
-		req.Header["Content-Type"] = []string{"application/json"}
-	}
-	if _, ok := req.Header["User-Agent"]; !ok {
-		req.Header["User-Agent"] = []string{UserAgent}
 	}
 	return req, nil
 }
