@@ -45,3 +45,48 @@ need() {
 		command -v "$c" >/dev/null || { echo "$c is needed: apt-get install -y ${c/\/usr\/bin\/time/time}" >&2; exit 2; }
 	done
 }
+
+# need_apt CMD PACKAGE installs Debian's PACKAGE when CMD is missing,
+# updating the package lists first when they are too old to have it.
+need_apt() {
+	command -v "$1" >/dev/null && return 0
+	echo "installing $2 (for $1)" >&2
+	apt-get install -y -qq "$2" >/dev/null 2>&1 ||
+		{ apt-get update -qq >/dev/null && apt-get install -y -qq "$2" >/dev/null; } ||
+		{ echo "$1 is needed: apt-get install -y $2" >&2; exit 2; }
+}
+
+# go_tool BIN MODULE VERSION installs MODULE@VERSION with go install unless
+# BIN is that version already.
+go_tool() {
+	if ! go version -m "$1" 2>/dev/null | grep -qE "^[[:space:]]+mod[[:space:]]+$2[[:space:]]+$3([[:space:]]|$)"; then
+		echo "installing $2@$3" >&2
+		GOFLAGS= go install "$2@$3"
+	fi
+}
+
+# timed FILE CMD... runs CMD and writes the CPU seconds it used (user +
+# system, from /usr/bin/time) to FILE; it returns CMD's status.
+timed() {
+	local out=$1 rc=0
+	shift
+	/usr/bin/time -f '%U %S' -o "$out.raw" "$@" || rc=$?
+	tail -1 "$out.raw" | awk '{printf "%.2f\n", $1 + $2}' >"$out"
+	return "$rc"
+}
+
+# proc_cpu_s PID prints the CPU seconds (user + system) PID has used so far,
+# from the kernel's accounting.
+proc_cpu_s() {
+	awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f\n", ($14 + $15) / hz}' "/proc/$1/stat"
+}
+
+# per_event_us CPU_S EVENTS prints CPU_S per event in microseconds.
+per_event_us() {
+	awk -v c="$1" -v n="$2" 'BEGIN {printf "%.3f\n", (n > 0 ? c * 1e6 / n : 0)}'
+}
+
+# median prints the median of the numbers on standard input, one a line.
+median() {
+	sort -g | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'
+}

@@ -90,6 +90,9 @@ type Config struct {
 	// ProgressEvery is the progress period; zero means
 	// DefaultProgressEvery.
 	ProgressEvery time.Duration
+	// Thresholds, when set, are judged at the end of the run: the result
+	// holds them and the breaches (Result.Thresholds, Result.Breached).
+	Thresholds Thresholds
 }
 
 // check applies the defaults to c and checks what remains.
@@ -100,7 +103,7 @@ func (c Config) check() (Config, error) {
 	if c.ProgressEvery <= 0 {
 		c.ProgressEvery = DefaultProgressEvery
 	}
-	concurrency, rate := CheckConcurrency(c.Concurrency), CheckRate(c.Rate)
+	concurrency, rate, limits := CheckConcurrency(c.Concurrency), CheckRate(c.Rate), CheckThresholds(c.Thresholds)
 	var err error
 	switch {
 	case c.Source == nil:
@@ -117,6 +120,8 @@ func (c Config) check() (Config, error) {
 		err = badConfig("give a number of sessions or a duration, so that the run ends")
 	case rate != nil:
 		err = rate
+	case limits != nil:
+		err = limits
 	}
 	if err != nil {
 		return c, fmt.Errorf("%w: %w", ErrBadConfig, err)
@@ -197,6 +202,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		res.Lag = &Lag{P50: q[0], P99: q[1], Max: r.rec.lag.Max()}
 	}
 	res.Interrupted = ctx.Err() != nil
+	if cfg.Thresholds.Any() {
+		res.Thresholds = &cfg.Thresholds
+		res.Breached = res.Breaches(cfg.Thresholds)
+	}
 	r.errMu.Lock()
 	defer r.errMu.Unlock()
 	return res, r.err

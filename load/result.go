@@ -46,6 +46,9 @@ type Result struct {
 	// Latency is the percentiles of each delivery's latency: from sending
 	// the request to its answer in the closed model; in the open model
 	// from when the event was due, less the generator's own lag (see Lag).
+	// Deliveries that never reached the receiver (refused, unresolved,
+	// never connected, out of open files, canceled) are counted in Failed
+	// but left out of it: they took no time of the receiver's.
 	Latency Latency `json:"latency_ms"`
 	// Lag, in the open model only, is what the open model's latency leaves
 	// out of each event: how late the generator itself started sending it
@@ -64,6 +67,11 @@ type Result struct {
 	Journeys map[string]uint64 `json:"journeys,omitempty"`
 	// Interrupted is set when the run was canceled before its end.
 	Interrupted bool `json:"interrupted,omitempty"`
+	// Thresholds are Config.Thresholds when any is set, and Breached the
+	// ones the run went past (Breaches), so that a JSON reader sees both
+	// what was asked and what failed.
+	Thresholds *Thresholds `json:"thresholds,omitempty"`
+	Breached   []Breach    `json:"breached,omitempty"`
 }
 
 // Sessions counts the sessions of a run. Started minus Completed were cut
@@ -138,6 +146,12 @@ func (res *Result) WriteText(w io.Writer) error {
 	writeCounts(&b, "  status  ", res.Status)
 	writeCounts(&b, "  failures", res.Failures)
 	writeCounts(&b, "  journeys", res.Journeys)
+	for _, br := range res.Breached {
+		fmt.Fprintf(&b, "  breach   %s\n", br.Message)
+	}
+	if res.Thresholds != nil && len(res.Breached) == 0 {
+		b.WriteString("  thresholds met\n")
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -170,12 +184,13 @@ func (s Snapshot) String() string {
 }
 
 // recorder gathers a run's figures with atomic counters only, since every
-// worker records on its hot path.
+// worker records on its hot path: one count per delivery, by status or by
+// failure class, from which Sent and OK are summed when read, and one
+// histogram bucket. Two cores adding to shared counters pay for each.
 type recorder struct {
 	hist Histogram
 	// lag is the open model's per-event lag (Result.Lag).
-	lag      Histogram
-	sent, ok atomic.Uint64
+	lag Histogram
 	// status counts answers by status: net/http accepts 100 to 999.
 	status [1000]atomic.Uint64
 	// classes counts failures by class, in the order of classNames; a
@@ -192,7 +207,7 @@ type recorder struct {
 }
 
 func newRecorder() *recorder {
-	names := emitter.FailureClasses()
+	names := append(emitter.FailureClasses(), FailTooManyOpenFiles)
 	return &recorder{journeys: map[string]uint64{}, classNames: names, classes: make([]atomic.Uint64, len(names))}
 }
 
@@ -206,10 +221,8 @@ func (r *recorder) started(name string) {
 }
 
 func (r *recorder) record(a emitter.Attempt, latency time.Duration) {
-	r.hist.Record(latency)
-	r.sent.Add(1)
-	if a.OK() {
-		r.ok.Add(1)
+	if reached(a.Class) {
+		r.hist.Record(latency)
 	}
 	if a.Class == "" && a.Status > 0 && a.Status < len(r.status) {
 		r.status[a.Status].Add(1)
@@ -228,8 +241,37 @@ func (r *recorder) record(a emitter.Attempt, latency time.Duration) {
 	r.classes[i].Add(1)
 }
 
+// reached reports whether a delivery that ended in class got as far as
+// the receiver, so that its latency says something of the receiver: a
+// connection refused or never opened takes no time worth measuring, and
+// thousands of them (past the open-file limit, say) would drag every
+// percentile down to nothing.
+func reached(class emitter.FailureClass) bool {
+	switch class {
+	case emitter.FailRefused, emitter.FailDNS, emitter.FailConnect, emitter.FailCanceled, FailTooManyOpenFiles:
+		return false
+	}
+	return true
+}
+
+// counts returns the deliveries recorded so far and those answered 2xx.
+func (r *recorder) counts() (sent, ok uint64) {
+	for code := range r.status {
+		n := r.status[code].Load()
+		sent += n
+		if code >= 200 && code < 300 {
+			ok += n
+		}
+	}
+	for i := range r.classes {
+		sent += r.classes[i].Load()
+	}
+	return sent, ok
+}
+
 func (r *recorder) snapshot(elapsed time.Duration) Snapshot {
-	s := Snapshot{Elapsed: elapsed, Sent: r.sent.Load(), OK: r.ok.Load()}
+	s := Snapshot{Elapsed: elapsed}
+	s.Sent, s.OK = r.counts()
 	s.Failed = s.Sent - min(s.OK, s.Sent)
 	if elapsed > 0 {
 		s.Rate = float64(s.Sent) / elapsed.Seconds()
@@ -240,12 +282,11 @@ func (r *recorder) snapshot(elapsed time.Duration) Snapshot {
 
 func (r *recorder) result(elapsed time.Duration) *Result {
 	res := &Result{
-		Sent:     r.sent.Load(),
-		OK:       r.ok.Load(),
 		Duration: elapsed,
 		Status:   map[int]uint64{},
 		Failures: map[emitter.FailureClass]uint64{},
 	}
+	res.Sent, res.OK = r.counts()
 	res.Failed = res.Sent - res.OK
 	res.DurationS = math.Round(elapsed.Seconds()*1e3) / 1e3
 	if elapsed > 0 {
