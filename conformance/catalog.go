@@ -37,6 +37,9 @@ type SpecInfo struct {
 	// Correct says in one sentence what a correct receiver does; every
 	// failure message ends with it.
 	Correct string
+	// Fix is the usual causes of a failure and the fix of each, the
+	// likeliest first: a failure says what was observed, then these.
+	Fix string
 }
 
 // Labels are the spec's labels: level, area and, for a built-in spec, ID.
@@ -54,6 +57,10 @@ func (s SpecInfo) Labels() []string {
 type spec struct {
 	SpecInfo
 	frame frame
+	// needsValid marks a spec whose proof needs valid events accepted:
+	// when the probe and every valid event before the first spec were
+	// refused alike, it reaches no verdict without sending anything.
+	needsValid bool
 	// run sends the spec's requests and records on c what it finds; an
 	// error is the suite's own failure (an event it could not build).
 	run func(s *suite, ctx context.Context, c *check) error
@@ -84,12 +91,13 @@ func builtinSpecs() []spec {
 	return []spec{
 		// signature
 		specMissingMAC, specWrongSecret, specTamperedBody, specTamperedReplay, specOneDigit, specTruncatedMAC,
-		specEmptyMAC, specWrongScheme, specRejectStatus, specRawWhitespace, specRawKeyOrder, specRawEscapes,
+		specEmptyMAC, specEmptyKey, specEmptyBody, specOtherEvent, specTrustedSession, specWrongScheme,
+		specRejectStatus, specRawWhitespace, specRawKeyOrder, specRawEscapes,
 		// delivery
 		specAllEvents, specJourney, specInterleaved, specDuplicate, specOutOfOrder,
 		// payload
-		specUnknownEvent, specUnknownFields, specMalformedJSON, specMalformedArray, specMalformedScalar,
-		specMalformedEnvelope, specMalformedStatus,
+		specUnknownEvent, specUnknownFields, specSNRValues, specFieldValues, specSessionIDs,
+		specMalformedJSON, specMalformedArray, specMalformedScalar, specMalformedEnvelope, specMalformedStatus,
 		// timing
 		specDeadline, specBurst,
 		// robustness

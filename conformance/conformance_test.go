@@ -3,7 +3,6 @@ package conformance_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -12,8 +11,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/wmsmock/wms-mock/conformance"
 	"github.com/wmsmock/wms-mock/internal/testkit"
@@ -58,27 +55,23 @@ func TestReferenceReceiverPassesEverySpec(t *testing.T) {
 	if bytes.Contains(out.Bytes(), []byte(testkit.Secret)) {
 		t.Error("the console output contains the secret")
 	}
-	data, err := os.ReadFile(jsonReport)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if bytes.Contains(data, []byte(testkit.Secret)) {
+	rep := readReport(t, jsonReport)
+	if strings.Contains(mustRead(t, jsonReport), testkit.Secret) {
 		t.Error("the JSON report contains the secret")
 	}
-	var reports []types.Report
-	if err := json.Unmarshal(data, &reports); err != nil || len(reports) != 1 {
-		t.Fatalf("JSON report: %v (%d reports)", err, len(reports))
-	}
-	passed := map[string]bool{}
-	for _, sr := range reports[0].SpecReports {
-		if sr.LeafNodeType == types.NodeTypeIt && sr.State == types.SpecStatePassed && verdictEntry(sr) == conformance.Passed {
-			passed[sr.LeafNodeText] = true
-		}
-	}
+	specs := rep.byID()
 	for _, sp := range conformance.Specs() {
-		if !passed[sp.Title] {
-			t.Errorf("spec %s is not reported as passed", sp.ID)
+		if specs[sp.ID].Verdict != conformance.Passed {
+			t.Errorf("spec %s is not reported as passed: %q", sp.ID, specs[sp.ID].Verdict)
 		}
+	}
+	if rep.Outcome != "passed" || rep.Burst == nil || rep.Burst.Deliveries != conformance.DefaultBurst*4 || len(rep.Probe) != 1 {
+		t.Errorf("outcome %q, burst %+v, %d probes", rep.Outcome, rep.Burst, len(rep.Probe))
+	}
+	// About 0.1 s on an idle machine; the bound leaves room for -race on
+	// a busy CI machine, and still catches a spec that waits out a deadline.
+	if elapsed > 3*time.Second {
+		t.Errorf("the suite took %s against the reference receiver, want well under a second", elapsed)
 	}
 	for _, r := range sum.Results {
 		if r.Verdict != conformance.Passed {
@@ -131,11 +124,11 @@ func TestBadConfigSendsNothing(t *testing.T) {
 	}
 }
 
-// TestStoppedRunLeavesNoReportDirectory: a run that stops before the
-// first spec, on a configuration error found after the report paths or
-// on an unreachable URL, removes the report directories it created and
-// nothing else.
-func TestStoppedRunLeavesNoReportDirectory(t *testing.T) {
+// TestSetupErrorsAreReported: a run that stops before the first spec, on
+// a configuration error or an unreachable URL, still writes every report
+// it was asked for (but one whose own path is the problem): one failing
+// test case that says what is wrong and what to do.
+func TestSetupErrorsAreReported(t *testing.T) {
 	happy, err := scenarios.Find("happy-path")
 	if err != nil {
 		t.Fatal(err)
@@ -145,57 +138,32 @@ func TestStoppedRunLeavesNoReportDirectory(t *testing.T) {
 	for name, tc := range map[string]struct {
 		mutate func(c *conformance.Config, dir string)
 		want   error
+		says   string
 	}{
-		"bad URL":             {func(c *conformance.Config, _ string) { c.URL = "ftp://example.com/hook" }, conformance.ErrConfig},
-		"same scenario twice": {func(c *conformance.Config, _ string) { c.Scenarios = []*scenarios.Scenario{happy, happy} }, conformance.ErrConfig},
-		"second report unwritable": {func(c *conformance.Config, dir string) {
+		"bad URL":             {func(c *conformance.Config, _ string) { c.URL = "ftp://example.com/hook" }, conformance.ErrConfig, "http:// or https://"},
+		"same scenario twice": {func(c *conformance.Config, _ string) { c.Scenarios = []*scenarios.Scenario{happy, happy} }, conformance.ErrConfig, "two scenarios are named"},
+		"JSON report unwritable": {func(c *conformance.Config, dir string) {
 			blocker := filepath.Join(dir, "file")
 			if err := os.WriteFile(blocker, nil, 0o644); err != nil {
 				t.Fatal(err)
 			}
 			c.JSONReport = filepath.Join(blocker, "report.json")
-		}, conformance.ErrConfig},
-		"unreachable": {func(*conformance.Config, string) {}, conformance.ErrUnreachable},
+		}, conformance.ErrConfig, "cannot write the report"},
+		"unreachable": {func(*conformance.Config, string) {}, conformance.ErrUnreachable, "connection refused"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
-			kept := filepath.Join(dir, "reports")
-			if err := os.Mkdir(kept, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			cfg := conformance.Config{URL: dead.URL, Signer: testkit.Signer(t), Timeout: 2 * time.Second, JUnitReport: filepath.Join(kept, "ci", "run", "junit.xml")}
+			junit := filepath.Join(dir, "ci", "run", "junit.xml")
+			cfg := conformance.Config{URL: dead.URL, Signer: testkit.Signer(t), Timeout: 2 * time.Second, JUnitReport: junit}
 			tc.mutate(&cfg, dir)
 			if _, err := conformance.Run(context.Background(), cfg); !errors.Is(err, tc.want) {
 				t.Fatalf("Run: %v, want %v", err, tc.want)
 			}
-			if _, err := os.Stat(filepath.Join(kept, "ci")); !errors.Is(err, os.ErrNotExist) {
-				t.Errorf("the run left a report directory behind: %v", err)
-			}
-			if _, err := os.Stat(kept); err != nil {
-				t.Errorf("the run removed a directory it did not create: %v", err)
+			f, cases := readJUnitFile(t, junit)
+			if f.Tests != 1 || f.Failures != 1 || len(cases) != 1 || cases[0].Failure == nil || !strings.Contains(cases[0].Failure.Message, tc.says) {
+				t.Errorf("the JUnit report is not one failing test case saying %q: %+v", tc.says, cases)
 			}
 		})
-	}
-}
-
-func TestUnreachableRunsNoSpec(t *testing.T) {
-	srv := httptest.NewServer(http.NotFoundHandler())
-	url := srv.URL
-	srv.Close()
-	var out bytes.Buffer
-	junit := filepath.Join(t.TempDir(), "junit.xml")
-	sum, err := conformance.Run(context.Background(), conformance.Config{URL: url, Signer: testkit.Signer(t), Out: &out, Timeout: 2 * time.Second, JUnitReport: junit})
-	if !errors.Is(err, conformance.ErrUnreachable) || !sum.Unreachable || sum.OK() {
-		t.Fatalf("Run = %+v, %v; want ErrUnreachable", sum, err)
-	}
-	if !strings.Contains(err.Error(), "connection refused") || strings.Contains(err.Error(), "\n") {
-		t.Errorf("the error does not say why in one line: %q", err)
-	}
-	if out.Len() != 0 || len(sum.Results) != 0 {
-		t.Errorf("specs ran against an unreachable URL:\n%s", out.String())
-	}
-	if _, err := os.Stat(junit); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("a run that never started left a report behind: %v", err)
 	}
 }
 

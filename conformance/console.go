@@ -9,8 +9,9 @@ import (
 	"github.com/wmsmock/wms-mock/internal/humanize"
 )
 
-// console prints the run for a person: one line per spec, the failure
-// report under a failed one, and a summary.
+// console prints the run for a person: the probe and what it says about
+// the receiver, one line per spec, the failure report under a failed one,
+// and a summary.
 type console struct {
 	mu    sync.Mutex
 	w     io.Writer
@@ -38,46 +39,42 @@ func (c *console) printf(format string, a ...any) {
 	fmt.Fprintf(c.w, format, a...)
 }
 
-// header prints the run's first line, and the probe's note when the probe
-// got no 2xx.
-func (c *console) header(s *suite, probe exchange) {
+// header prints the run's first line, the probes and their answers, and,
+// when the probes found something about the receiver as a whole, that
+// diagnosis with the first probe's request and answer in full.
+func (c *console) header(s *suite) {
 	filter := ""
 	if s.cfg.LabelFilter != "" {
 		filter = fmt.Sprintf(", label filter %q", s.cfg.LabelFilter)
 	}
-	c.printf("%s %s (deadline %s, seed %d%s)\n", c.paint(ansiBold, "wms-mock conformance:"), s.url, s.timeout, s.seed, filter)
-	if note := probeNote(probe); note != "" {
-		c.printf("%s\n", note)
+	strict := ""
+	if s.cfg.Strict {
+		strict = ", strict"
 	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s (deadline %s, seed %d%s%s)\n", c.paint(ansiBold, "wms-mock conformance:"), s.url, s.timeout, s.seed, filter, strict)
+	for _, p := range s.probes {
+		fmt.Fprintf(&b, "probe: %s -> %s\n", p.what, p.x.brief())
+	}
+	if s.diag.text != "" {
+		fmt.Fprintf(&b, "%s\n%s\n", c.paint(ansiYellow, s.diag.text), indent(s.probes[0].x.String(), "  "))
+	}
+	c.printf("%s", b.String())
 }
 
-// probeNote is what the answer to the probe, the plain valid event sent
-// before the first spec, says about the whole run; empty when it was a 2xx.
-// The console prints it at the top and again as its last line, where a
-// reader of a long run of failures looks.
-func probeNote(probe exchange) string {
-	switch st := probe.att.Status; {
-	case probe.accepted():
-		return ""
-	case st == 401 || st == 403:
-		return fmt.Sprintf("note: a validly signed event got %s, so the receiver most likely verifies with a different MAC secret (or verifies something other than the raw body): check that the secret given to wms-mock is the one the receiver uses for this Config ID, and that it hashes the raw body bytes, then rerun.", probe.outcome())
-	case st == 404 || st == 405:
-		return fmt.Sprintf("note: a validly signed event got %s: check that the URL is the webhook's full path, then rerun.", probe.outcome())
-	default:
-		return fmt.Sprintf("note: a validly signed event got %s: until valid events get a 2xx, the specs that need one accepted fail, and refusals show nothing: neither that the receiver verifies the MAC nor that it keeps serving.", probe.outcome())
-	}
-}
+// note prints a line the run says once, when it happens.
+func (c *console) note(line string) { c.printf("%s\n", c.paint(ansiYellow, "  "+line)) }
 
-// spec prints a spec that ran: its verdict, and under any but a pass the
-// message, and for a failure how to rerun it.
-func (c *console) spec(r Result) {
+// spec prints a spec: its verdict, and under any but a pass the message,
+// and for a failure how to rerun it. A spec the label filter left out is
+// not printed; one that did not run for another reason gets one line.
+func (c *console) spec(o *outcome) {
+	r := o.Result
 	var tag string
 	switch r.Verdict {
-	case "":
-		return
 	case Passed:
 		tag = c.paint(ansiGreen, "ok  ")
-	case NoVerdict:
+	case NoVerdict, NotRun:
 		tag = c.paint(ansiYellow, "SKIP")
 	case Warned:
 		tag = c.paint(ansiYellow, "WARN")
@@ -85,19 +82,25 @@ func (c *console) spec(r Result) {
 		tag = c.paint(ansiRed, "FAIL")
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "  %s  %-6s  %-10s  %s (%s)\n", tag, r.Level, r.Area, r.Title, humanize.Duration(r.Duration))
+	switch {
+	case o.filtered:
+		return
+	case r.Verdict == NotRun:
+		fmt.Fprintf(&b, "  %s  %-6s  %-10s  %s (%s)\n", tag, r.Level, r.Area, r.Title, r.Message)
+		c.printf("%s", b.String())
+		return
+	}
+	took := humanize.Duration(r.Duration)
+	if o.requests == 0 && r.Verdict == NoVerdict {
+		took = "not run"
+	}
+	fmt.Fprintf(&b, "  %s  %-6s  %-10s  %s (%s)\n", tag, r.Level, r.Area, r.Title, took)
 	if r.Verdict != Passed {
 		msg := r.Message
 		if msg == "" {
 			msg = string(r.Verdict)
 		}
-		for line := range strings.SplitSeq(strings.TrimRight(msg, "\n"), "\n") {
-			if line == "" {
-				b.WriteString("\n")
-				continue
-			}
-			b.WriteString("        " + line + "\n")
-		}
+		b.WriteString(indent(strings.TrimRight(msg, "\n"), "        ") + "\n")
 		rerun := r.ID
 		if r.Area == AreaScenario {
 			rerun = AreaScenario
@@ -109,9 +112,21 @@ func (c *console) spec(r Result) {
 	c.printf("%s", b.String())
 }
 
-// footer prints the counts, the burst's figures and what they mean for
-// go-live.
-func (c *console) footer(sum Summary) {
+// indent puts prefix before every line of text that is not empty.
+func indent(text, prefix string) string {
+	lines := strings.Split(text, "\n")
+	for i, l := range lines {
+		if l != "" {
+			lines[i] = prefix + l
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// footer prints the counts, the burst's figures, what they mean for
+// go-live, after a pass what the suite cannot see, and the diagnosis
+// again as the last line, where a reader of a long run looks.
+func (c *console) footer(sum Summary, outcomes []outcome) {
 	ran := sum.Passed + sum.MustFailed + sum.ShouldFailed + sum.Inconclusive
 	specs := "specs"
 	if ran == 1 {
@@ -126,19 +141,38 @@ func (c *console) footer(sum Summary) {
 	if sum.Burst != nil {
 		c.printf("burst: %s\n", sum.Burst)
 	}
+	c.printf("%s\n", c.verdictLine(sum, outcomes))
+	if sum.OK() {
+		c.printf("What a pass cannot show, seen from outside the receiver:\n")
+		for _, line := range CannotSee() {
+			c.printf("  - %s\n", line)
+		}
+	}
+	if sum.Diagnosis != "" {
+		c.printf("%s\n", c.paint(ansiYellow, sum.Diagnosis))
+	}
+}
+
+// verdictLine is the run's verdict in one line.
+func (c *console) verdictLine(sum Summary, outcomes []outcome) string {
 	switch {
 	case sum.Interrupted:
-		c.printf("%s the suite did not finish; the results above are partial.\n", c.paint(ansiRed, "INTERRUPTED:"))
+		notRun := 0
+		for _, o := range outcomes {
+			if o.Verdict == NotRun && !o.filtered {
+				notRun++
+			}
+		}
+		return fmt.Sprintf("%s the run was interrupted (%s), %d spec(s) were not run: the results above are partial and are no verdict on the receiver.",
+			c.paint(ansiRed, "INTERRUPTED:"), sum.Interruption, notRun)
 	case sum.MustFailed > 0:
-		c.printf("%s %d must spec(s) failed: the receiver is not ready for go-live; each failure above says what a correct receiver does.\n", c.paint(ansiRed, "FAIL:"), sum.MustFailed)
+		return fmt.Sprintf("%s %d must spec(s) failed: the receiver is not ready for go-live; each failure above says what a correct receiver does.", c.paint(ansiRed, "FAIL:"), sum.MustFailed)
 	case sum.Inconclusive > 0:
-		c.printf("%s %d spec(s) reached no verdict, as SKIP above says: the run cannot pass the receiver.\n", c.paint(ansiRed, "NO VERDICT:"), sum.Inconclusive)
+		return fmt.Sprintf("%s %d spec(s) reached no verdict, as SKIP above says: the run cannot pass the receiver.", c.paint(ansiRed, "NO VERDICT:"), sum.Inconclusive)
+	case sum.ShouldFailed > 0 && sum.Strict:
+		return fmt.Sprintf("%s %d should spec(s) failed, and --strict makes them fail the run.", c.paint(ansiRed, "FAIL (strict):"), sum.ShouldFailed)
 	case sum.ShouldFailed > 0:
-		c.printf("%s every must spec passed; %d should spec(s) failed, worth fixing before go-live.\n", c.paint(ansiYellow, "PASS with warnings:"), sum.ShouldFailed)
-	default:
-		c.printf("%s every spec passed.\n", c.paint(ansiGreen, "PASS:"))
+		return fmt.Sprintf("%s every must spec passed; %d should spec(s) failed, worth fixing before go-live.", c.paint(ansiYellow, "PASS with warnings:"), sum.ShouldFailed)
 	}
-	if note := probeNote(exchange{att: sum.Probe}); note != "" {
-		c.printf("%s\n", note)
-	}
+	return c.paint(ansiGreen, "PASS:") + " every spec passed."
 }

@@ -60,6 +60,13 @@ func (s *suite) validBody(sess *emitter.Session, event string) ([]byte, error) {
 	return b, err
 }
 
+// bodyAt is the session's next event, encoded, at sequence seq: a spec's
+// session starts where a real session sends that event.
+func (s *suite) bodyAt(sess *emitter.Session, event string, seq int64) ([]byte, error) {
+	_, b, err := s.event(sess, emitter.Emit{Event: event, Sequence: at(seq)})
+	return b, err
+}
+
 // validRequest is the session's next event as WMS delivers it.
 func (s *suite) validRequest(sess *emitter.Session, event string) (emitter.Request, error) {
 	b, err := s.validBody(sess, event)

@@ -41,6 +41,13 @@ type headerField struct {
 // HTTP client actually wrote (its defaults, such as Content-Type and
 // User-Agent, included).
 func (s *suite) send(ctx context.Context, r emitter.Request) exchange {
+	return s.sendWith(ctx, s.client, r)
+}
+
+// sendWith is send through client: the run's, or the probe's with a
+// longer deadline. The exchange counts for the spec that sent it, and a
+// refused connection tells the run that the receiver is gone.
+func (s *suite) sendWith(ctx context.Context, client *emitter.Client, r emitter.Request) exchange {
 	var mu sync.Mutex
 	var sent []headerField
 	trace := &httptrace.ClientTrace{
@@ -52,10 +59,15 @@ func (s *suite) send(ctx context.Context, r emitter.Request) exchange {
 			mu.Unlock()
 		},
 	}
-	out := s.client.Send(httptrace.WithClientTrace(ctx, trace), r)
+	out := client.Send(httptrace.WithClientTrace(ctx, trace), r)
 	mu.Lock()
-	defer mu.Unlock()
-	return exchange{url: s.url, req: r, sent: slices.Clone(sent), att: out.Attempt}
+	x := exchange{url: s.url, req: r, sent: slices.Clone(sent), att: out.Attempt}
+	mu.Unlock()
+	if t := tallyOf(ctx); t != nil {
+		t.add(x)
+	}
+	s.noteGone(ctx, x)
+	return x
 }
 
 // answered reports whether an HTTP answer arrived in full.
@@ -73,6 +85,19 @@ func (x exchange) outcome() string {
 			return fmt.Sprintf("%d %s, then %s after %s: %s", a.Status, http.StatusText(a.Status), a.Class, humanize.Duration(a.Latency), a.Message)
 		}
 		return fmt.Sprintf("no answer (%s after %s): %s", a.Class, humanize.Duration(a.Latency), a.Message)
+	}
+	return fmt.Sprintf("%d %s in %s", a.Status, http.StatusText(a.Status), humanize.Duration(a.Latency))
+}
+
+// brief is the answer in fewer words, without the failure's advice:
+// "401 Unauthorized in 2ms", "no answer (timeout after 300ms)".
+func (x exchange) brief() string {
+	a := x.att
+	switch {
+	case a.Class != "" && a.Status != 0:
+		return fmt.Sprintf("%d %s, then %s after %s", a.Status, http.StatusText(a.Status), a.Class, humanize.Duration(a.Latency))
+	case a.Class != "":
+		return fmt.Sprintf("no answer (%s after %s)", a.Class, humanize.Duration(a.Latency))
 	}
 	return fmt.Sprintf("%d %s in %s", a.Status, http.StatusText(a.Status), humanize.Duration(a.Latency))
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/wmsmock/wms-mock/emitter"
+	"github.com/wmsmock/wms-mock/forgery"
 )
 
 // refused sends a request a correct receiver must not accept and records
@@ -30,8 +31,8 @@ func (s *suite) judgeRefusal(c *check, what string, xs ...exchange) {
 		c.fail(fmt.Sprintf("A request the receiver must refuse got %s, so the suite cannot tell whether it was refused: a correct receiver answers it with a 401 or 403.", x.outcome()), xs...)
 	case x.att.Status >= 200 && x.att.Status < 300:
 		c.fail(what, xs...)
-	case !s.probe.accepted():
-		c.undecided = fmt.Sprintf("No verdict: the receiver refused this spec's forgeries, but it also refused the plain valid event sent before the first spec (%s), so the refusals do not show that it verifies the MAC.", s.probe.outcome())
+	case !s.validOK:
+		c.undecided = fmt.Sprintf("No verdict: the receiver refused this spec's forgeries, but it also refused the valid events sent before the first spec (the probe got %s), so the refusals do not show that it verifies the MAC.", s.probe.outcome())
 	}
 }
 
@@ -47,16 +48,34 @@ func (s *suite) accepted(ctx context.Context, c *check, r emitter.Request, what,
 }
 
 // notAccepted is the sentence for a valid event that got no 2xx: what was
-// sent, then why, the usual cause. When the plain valid event sent before
-// the first spec got no 2xx either, that usual cause is unproven, and the
-// sentence points at the plain event's refusal instead.
+// sent, then why, the usual cause. When the valid events sent before the
+// first spec got no 2xx either, that usual cause is unproven, and the
+// sentence points at their refusal instead.
 func (s *suite) notAccepted(what, why string) string {
 	switch {
-	case !s.probe.accepted():
-		return fmt.Sprintf("%s was not accepted, but neither was the plain valid event sent before the first spec (%s): fix that first, as it is the likely cause here too.", what, s.probe.outcome())
+	case !s.validOK:
+		return fmt.Sprintf("%s was not accepted, but neither were the valid events sent before the first spec (the probe got %s): fix that first, as it is the likely cause here too.", what, s.probe.outcome())
 	case why == "":
 		return what + " was not accepted."
 	default:
-		return what + " was not accepted: " + why + "."
+		return what + " was not accepted. Likely cause: " + why + "."
 	}
+}
+
+// seqZero is what a refused valid event of sequence seq owes to the
+// diagnosis, when the receiver refuses sequence 0 alone: a sentence to
+// end its failure with, empty otherwise.
+func (s *suite) seqZero(seq int64) string {
+	if seq != 0 || s.diag.kind != seqZeroRefused {
+		return ""
+	}
+	return " Events with sequence 0 are refused, others accepted: the `!event.sequence` slip (see the diagnosis at the top)."
+}
+
+// forgeryAccepted is the failure of a forgery of kind k that was accepted:
+// what was observed, then every likely cause, since more than one defect
+// lets the same forgery through.
+func forgeryAccepted(k forgery.Kind) string {
+	i := k.Info()
+	return i.Accepted + " Likely causes: " + i.Causes + "."
 }

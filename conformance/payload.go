@@ -13,9 +13,11 @@ var specUnknownEvent = spec{
 		ID: "unknown-event", Level: Must, Area: AreaPayload,
 		Title:   "accepts an event type it does not know",
 		Correct: "answers 2xx to an event name it does not know (WMS may add events) and ignores or logs it.",
+		Fix:     "an exhaustive switch that throws: log unknown events and answer 2xx, WMS may add events.",
 	},
+	needsValid: true,
 	run: func(s *suite, ctx context.Context, c *check) error {
-		_, b, err := s.event(s.newSession(), emitter.Emit{Event: "MEASUREMENT_PAUSED", Severity: emitter.SeverityInfo})
+		_, b, err := s.event(s.newSession(), emitter.Emit{Event: "MEASUREMENT_PAUSED", Severity: emitter.SeverityInfo, Sequence: at(8)})
 		if err != nil {
 			return err
 		}
@@ -30,10 +32,13 @@ var specUnknownFields = spec{
 		ID: "unknown-fields", Level: Must, Area: AreaPayload,
 		Title:   "accepts unknown extra fields",
 		Correct: "ignores fields it does not know, at the top level and in the payload, so that a new field from WMS breaks nothing.",
+		Fix:     "a strict decoder (DisallowUnknownFields, additionalProperties: false): ignore unknown fields.",
 	},
+	needsValid: true,
 	run: func(s *suite, ctx context.Context, c *check) error {
 		_, b, err := s.event(s.newSession(), emitter.Emit{
-			Event: emitter.EventMeasurementCreated,
+			Event:    emitter.EventMeasurementCreated,
+			Sequence: at(5),
 			Payload: emitter.Payload{
 				{Key: "quality", Value: 0.93},
 				{Key: "device", Value: emitter.Payload{{Key: "platform", Value: "web"}, {Key: "camera", Value: "front"}}},
@@ -115,21 +120,25 @@ var (
 		ID: "malformed-json", Level: Must, Area: AreaPayload,
 		Title:   "answers broken JSON without a 5xx and keeps serving",
 		Correct: "answers a body that is not JSON with a 4xx (400 is best), never a 5xx, and goes on serving; the body sent is the vendor's own example, which lacks a comma and has a trailing one.",
+		Fix:     "the parse error escapes as a 500: catch it and answer 400.",
 	}, notJSON, "body that is not JSON")
 	specMalformedArray = noServerError(SpecInfo{
 		ID: "malformed-array", Level: Must, Area: AreaPayload,
 		Title:   "answers a JSON array without a 5xx and keeps serving",
 		Correct: "checks that the body is a JSON object before it reads fields, and answers anything else with a 4xx, never a 5xx.",
+		Fix:     "the code indexes the body as an object: check its type first.",
 	}, jsonArray, "JSON array")
 	specMalformedScalar = noServerError(SpecInfo{
 		ID: "malformed-scalar", Level: Must, Area: AreaPayload,
 		Title:   "answers JSON null, a number and a string without a 5xx and keeps serving",
 		Correct: "checks that the body is a JSON object before it reads fields (a null decodes to nothing in many languages), and answers anything else with a 4xx, never a 5xx.",
+		Fix:     "null decodes to nothing (a nil pointer, None) and the next line crashes: check for an object first.",
 	}, jsonScalar, "JSON scalar")
 	specMalformedEnvelope = noServerError(SpecInfo{
 		ID: "malformed-envelope", Level: Must, Area: AreaPayload,
 		Title:   "answers a JSON object without valid envelope fields without a 5xx and keeps serving",
 		Correct: "checks that the envelope fields are present and of the right JSON type before it uses them, and answers a body without them with a 4xx, never a 5xx.",
+		Fix:     "fields used before they are checked: validate the envelope, answer 400 when it is wrong.",
 	}, noEnvelope, "JSON object without the envelope fields")
 )
 
@@ -138,8 +147,10 @@ var specMalformedStatus = spec{
 		ID: "malformed-status", Level: Should, Area: AreaPayload,
 		Title:   "answers 400 to signed bodies that are not an event",
 		Correct: "answers 400 to a validly signed body that is not a JSON object with the envelope fields, so that the sender sees its own mistake.",
+		Fix:     "2xx for bodies that are not events hides sender mistakes, and 5xx makes them look like your outage: answer 400.",
 	},
-	frame: hostile,
+	frame:      hostile,
+	needsValid: true,
 	run: func(s *suite, ctx context.Context, c *check) error {
 		for _, kind := range []malformedKind{notJSON, jsonArray, jsonScalar, noEnvelope} {
 			for _, b := range s.malformed(kind) {

@@ -3,7 +3,6 @@ package conformance_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -15,8 +14,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/wmsmock/wms-mock/conformance"
 	"github.com/wmsmock/wms-mock/internal/testkit"
@@ -92,56 +89,10 @@ func runConformance(t testing.TB, args ...string) cliRun {
 	return r
 }
 
-// verdictEntry is the verdict a spec's "verdict" entry gives in the JSON
-// report; empty when it has none.
-func verdictEntry(sr types.SpecReport) conformance.Verdict {
-	for _, e := range sr.ReportEntries {
-		if e.Name == "verdict" {
-			return conformance.Verdict(e.StringRepresentation())
-		}
-	}
-	return ""
-}
-
-// reported is a spec as the JSON report gives it.
-type reported struct {
-	state   types.SpecState
-	message string // the failure message or the reason for a skip
-	verdict conformance.Verdict
-}
-
-// specStates reads a JSON report: each built-in spec by ID.
-func specStates(t testing.TB, path string) map[string]reported {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read the JSON report: %v", err)
-	}
-	var reports []types.Report
-	if err := json.Unmarshal(data, &reports); err != nil || len(reports) != 1 {
-		t.Fatalf("JSON report: %v (%d reports)", err, len(reports))
-	}
-	ids := map[string]bool{}
-	for _, sp := range conformance.Specs() {
-		ids[sp.ID] = true
-	}
-	specs := map[string]reported{}
-	for _, sr := range reports[0].SpecReports {
-		if sr.LeafNodeType != types.NodeTypeIt {
-			continue
-		}
-		for _, l := range sr.Labels() {
-			if ids[l] {
-				specs[l] = reported{sr.State, sr.Failure.Message, verdictEntry(sr)}
-			}
-		}
-	}
-	return specs
-}
-
 // TestSuiteTellsBrokenReceiversApart runs the real binary against each
 // receiver of the family, several at a time, and checks that exactly the
-// specs meant to catch its defect fail, and every other spec passes.
+// specs meant to catch its defect fail, those it names reach no verdict,
+// every other spec passes, and the exit status and the console say so.
 func TestSuiteTellsBrokenReceiversApart(t *testing.T) {
 	levels := map[string]conformance.Level{}
 	for _, sp := range conformance.Specs() {
@@ -156,31 +107,29 @@ func TestSuiteTellsBrokenReceiversApart(t *testing.T) {
 					t.Fatalf("the case names an unknown spec %q", id)
 				}
 			}
-			srv := serve(t, b.handler(t))
+			url := ""
+			if b.start != nil {
+				url = b.start(t)
+			} else {
+				url = serve(t, b.handler(t)).URL + "/webhook"
+			}
 			timeout := b.timeout
 			if timeout == 0 {
 				timeout = 5 * time.Second
 			}
 			report := filepath.Join(t.TempDir(), "report.json")
 			sem <- struct{}{}
-			r := runConformance(t, append([]string{"--url", srv.URL + "/webhook", "--timeout", timeout.String(), "--json-report", report}, b.args...)...)
+			r := runConformance(t, append([]string{"--url", url, "--timeout", timeout.String(), "--json-report", report}, b.args...)...)
 			<-sem
 			t.Logf("%s (%s): exit %d in %s", b.name, b.defect, r.code, r.elapsed.Round(time.Millisecond))
 
-			specs := specStates(t, report)
+			rep := readReport(t, report)
+			specs := rep.byID()
 			if len(specs) != len(levels) {
 				t.Errorf("the report has %d specs, want %d", len(specs), len(levels))
 			}
 			wantCode := b.checkSpecs(t, levels, specs)
-			for _, want := range b.says {
-				if !strings.Contains(r.stdout, want) {
-					t.Errorf("the output lacks %q", want)
-				}
-			}
-			lines := strings.Split(strings.TrimRight(r.stdout, "\n"), "\n")
-			if last := lines[len(lines)-1]; b.last != "" && !strings.HasPrefix(last, b.last) {
-				t.Errorf("the last line is %q, want it to begin with %q", last, b.last)
-			}
+			b.checkConsole(t, r.stdout)
 			if r.code != wantCode {
 				t.Errorf("exit %d, want %d\nstderr: %s", r.code, wantCode, r.stderr)
 			}
@@ -189,47 +138,64 @@ func TestSuiteTellsBrokenReceiversApart(t *testing.T) {
 					t.Error("the secret appears in the output or the report")
 				}
 			}
-			if t.Failed() {
+			if t.Failed() || os.Getenv("SHOW_STDOUT") != "" {
 				t.Logf("stdout:\n%s", r.stdout)
 			}
 		})
 	}
 }
 
+// checkConsole checks the lines the case says the console shows, and how
+// its last line begins.
+func (b broken) checkConsole(t *testing.T, stdout string) {
+	t.Helper()
+	for _, want := range b.says {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("the output lacks %q", want)
+		}
+	}
+	lines := strings.Split(strings.TrimRight(stdout, "\n"), "\n")
+	if last := lines[len(lines)-1]; b.last != "" && !strings.HasPrefix(last, b.last) {
+		t.Errorf("the last line is %q, want it to begin with %q", last, b.last)
+	}
+}
+
 // checkSpecs checks that exactly the specs meant to catch b's defect
-// failed, those it names reached no verdict and every other spec passed,
-// in Ginkgo's states and in the verdicts. It returns the exit status the
-// run must have.
-func (b broken) checkSpecs(t *testing.T, levels map[string]conformance.Level, specs map[string]reported) int {
+// failed, those it names reached no verdict and every other spec passed.
+// It returns the exit status the run must have: 1 when a must spec
+// failed (a should spec too, with --strict) or a spec reached no verdict.
+func (b broken) checkSpecs(t *testing.T, levels map[string]conformance.Level, specs map[string]jsonSpec) int {
 	t.Helper()
 	wantCode := 0
 	for id, level := range levels {
-		shouldFail := slices.Contains(b.fails, id)
-		undecided := slices.Contains(b.inconclusive, id)
-		sp := specs[id]
-		failed := sp.state.Is(types.SpecStateFailureStates)
-		switch {
-		case shouldFail && !failed:
-			t.Errorf("miss: spec %s is %s, but it must catch %q", id, sp.state, b.defect)
-		case undecided && (sp.state != types.SpecStateSkipped || !strings.HasPrefix(sp.message, "No verdict")):
-			t.Errorf("spec %s is %s for %q, want no verdict:\n%s", id, sp.state, b.defect, sp.message)
-		case !shouldFail && !undecided && sp.state != types.SpecStatePassed:
-			t.Errorf("false alarm: spec %s is %s for %q:\n%s", id, sp.state, b.defect, sp.message)
-		}
 		want := conformance.Passed
 		switch {
-		case shouldFail && level == conformance.Must:
+		case slices.Contains(b.fails, id) && level == conformance.Must:
 			want, wantCode = conformance.Failed, 1
-		case shouldFail:
+		case slices.Contains(b.fails, id):
 			want = conformance.Warned
-		case undecided:
-			want = conformance.NoVerdict
+			if b.strict {
+				wantCode = 1
+			}
+		case slices.Contains(b.inconclusive, id):
+			want, wantCode = conformance.NoVerdict, 1
 		}
-		if sp.verdict != want {
-			t.Errorf("spec %s: the JSON report's verdict is %q, want %q", id, sp.verdict, want)
+		sp := specs[id]
+		switch {
+		case sp.Verdict != want && want == conformance.Passed:
+			t.Errorf("false alarm: spec %s is %q for %q:\n%s", id, sp.Verdict, b.defect, sp.Message)
+		case sp.Verdict != want && want == conformance.NoVerdict:
+			t.Errorf("spec %s is %q for %q, want no verdict:\n%s", id, sp.Verdict, b.defect, sp.Message)
+		case sp.Verdict != want:
+			t.Errorf("miss: spec %s is %q, but it must catch %q (want %q)\n%s", id, sp.Verdict, b.defect, want, sp.Message)
+		case want == conformance.NoVerdict && !strings.HasPrefix(sp.Message, "No verdict"):
+			t.Errorf("spec %s reached no verdict without saying why: %q", id, sp.Message)
 		}
-		if failed {
-			checkFailureMessage(t, id, sp.message)
+		if sp.Verdict == conformance.Failed || sp.Verdict == conformance.Warned {
+			checkFailureMessage(t, id, sp.Message)
+			if len(sp.Problems) == 0 || sp.Fix == "" || sp.Correct == "" {
+				t.Errorf("the report keeps no problem, correct or fix for %s", id)
+			}
 		}
 	}
 	return wantCode
@@ -239,7 +205,7 @@ func (b broken) checkSpecs(t *testing.T, levels map[string]conformance.Level, sp
 // endpoint from the report alone.
 func checkFailureMessage(t testing.TB, id, msg string) {
 	t.Helper()
-	for _, want := range []string{"request: ", "answer: ", "A correct receiver "} {
+	for _, want := range []string{"request: ", "answer: ", "A correct receiver ", "Usual causes and fixes: "} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("the failure of %s lacks %q:\n%s", id, want, msg)
 		}

@@ -14,6 +14,7 @@ var specMethods = spec{
 		ID: "methods", Level: Should, Area: AreaRobustness,
 		Title:   "answers 405 to methods other than POST",
 		Correct: "answers GET, PUT, PATCH and DELETE on the webhook URL with 405 Method Not Allowed, and never treats them as an event.",
+		Fix:     "a catch-all route answering 200: route POST only.",
 	},
 	frame: hostile,
 	run: func(s *suite, ctx context.Context, c *check) error {
@@ -45,6 +46,7 @@ var specOversized = spec{
 		ID: "oversized", Level: Must, Area: AreaRobustness,
 		Title:   "refuses an oversized body and keeps serving",
 		Correct: "caps the body it reads (1 MiB is plenty: an event is a few hundred bytes) and answers a larger one with 413 or closes the connection, then goes on serving.",
+		Fix:     "no body limit: cap the body (1 MiB is plenty) before reading it.",
 	},
 	frame: survives,
 	run: func(s *suite, ctx context.Context, c *check) error {

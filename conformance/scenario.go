@@ -25,7 +25,9 @@ func scenarioSpecs(list []*scenarios.Scenario) []spec {
 				ID: sc.Name, Level: Must, Area: AreaScenario,
 				Title:   "plays scenario " + sc.Name + " as its steps expect",
 				Correct: scenarioCorrect,
+				Fix:     "each failure names the step's file and line: compare the answer with the step's expect.",
 			},
+			needsValid: true,
 			run: func(s *suite, ctx context.Context, c *check) error {
 				s.playScenario(ctx, c, sc)
 				return nil
@@ -65,8 +67,9 @@ func (r *recorder) Send(ctx context.Context, req emitter.Request) emitter.Outcom
 	return emitter.Outcome{Attempt: r.last.att}
 }
 
-// playScenario expands a scenario on a fresh session that starts now and
-// checks every answer against its step's expectation. The seed is fresh,
+// playScenario expands a scenario on a fresh session, sends each delivery
+// stamped when it is sent, and checks every answer against its step's
+// expectation. The seed is fresh,
 // because expansion draws measurement IDs from it: a rerun must not repeat
 // them.
 func (s *suite) playScenario(ctx context.Context, c *check, sc *scenarios.Scenario) {
@@ -80,7 +83,10 @@ func (s *suite) playScenario(ctx context.Context, c *check, sc *scenarios.Scenar
 		return
 	}
 	rec := &recorder{s: s}
-	runner := scenarios.Runner{Sender: rec}
+	// Stamped when sent, as WMS does; a step's skew stays relative to
+	// that moment, so a scenario's stale event (edge-stale-timestamp)
+	// stays as stale as it says.
+	runner := scenarios.Runner{Sender: rec, Stamp: true}
 	err = runner.Play(ctx, ds, func(r scenarios.Result) {
 		if r.Passed {
 			return

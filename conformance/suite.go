@@ -13,55 +13,45 @@ import (
 	"github.com/wmsmock/wms-mock/forgery"
 )
 
-// suiteName and containerName name the suite and the container of its
-// specs, as Ginkgo and the reports show them.
-const (
-	suiteName     = "WMS webhook conformance"
-	containerName = "WMS webhook receiver"
-)
-
 // maxBurst bounds Config.Burst: beyond it the suite measures the machine
 // it runs on more than the receiver.
 const maxBurst = 10000
 
 // suite is one run's state. The specs are closures over it, so nothing
-// about a run lives in package variables.
+// about a run lives in package variables, and runs may overlap.
 type suite struct {
 	cfg Config
-	// specs are the built-in specs, then one per scenario.
-	specs   []spec
-	client  *emitter.Client
-	url     string // cfg.URL for display, its password redacted
-	signer  *emitter.Signer
-	forger  *forgery.Forger
-	timeout time.Duration
-	seed    uint64
-	burstN  int
-	con     *console
-	// made are the report directories the run created, deepest first,
-	// removed again when it stops before the first spec.
-	made []string
-	// probe is the answer to the plain valid event sent before the first
-	// spec; when it is not a 2xx, refusals prove nothing about
-	// verification and the specs' own explanations of a refused valid
-	// event are unproven.
-	probe exchange
+	// specs are the built-in specs, then one per scenario; selected says
+	// which the label filter keeps.
+	specs    []spec
+	selected func([]string) bool
+	client   *emitter.Client
+	url      string // cfg.URL for display, its password redacted
+	signer   *emitter.Signer
+	forger   *forgery.Forger
+	timeout  time.Duration
+	seed     uint64
+	burstN   int
+	con      *console
+
+	// probe is the first valid event sent before the first spec, probes
+	// every one sent then, validOK whether any was accepted (when none
+	// was, refusals prove nothing about verification), and diag what
+	// they say about the receiver as a whole (see probe.go).
+	probe   exchange
+	probes  []probed
+	validOK bool
+	diag    diagnosis
 
 	// sessions numbers the run's sessions, whose seeds follow the run's.
 	sessions atomic.Uint64
 
 	mu    sync.Mutex
 	burst *BurstStats
+	// gone is set when the receiver stopped taking connections during a
+	// spec: the specs after it reach no verdict.
+	gone *gone
 }
-
-// outcome is a spec's Result with the figures only the reports keep.
-type outcome struct {
-	Result
-	entries []entry
-}
-
-// notRun is the reason of a spec the run did not reach.
-const notRun = "not run: the run was interrupted"
 
 // newSuite checks the Config and prepares the run. Every check that can
 // fail without touching the disk comes before the report paths, which
@@ -80,32 +70,27 @@ func newSuite(cfg Config) (*suite, error) {
 	if s.burstN < 1 || s.burstN > maxBurst {
 		return nil, fmt.Errorf("%w: the burst must be between 1 and %d sessions, got %d", ErrConfig, maxBurst, s.burstN)
 	}
-	if err := goTestFlags(); err != nil {
+	if err := CheckGoTestFlags(); err != nil {
 		return nil, err
 	}
 	if err := checkScenarios(cfg.Scenarios); err != nil {
 		return nil, err
 	}
 	s.specs = append(builtinSpecs(), scenarioSpecs(cfg.Scenarios)...)
-	if err := checkFilter(cfg.LabelFilter, s.specs); err != nil {
+	var err error
+	if s.selected, err = parseFilter(cfg.LabelFilter, s.specs); err != nil {
 		return nil, err
 	}
-	opts := append([]emitter.Option{emitter.WithTimeout(s.timeout), emitter.WithMaxConns(s.burstN + 8)}, cfg.ClientOptions...)
-	opts = append(opts, emitter.WithRetry(emitter.Retry{}))
-	client, err := emitter.NewClient(cfg.URL, opts...)
-	if err != nil {
+	if s.client, err = s.newClient(s.timeout); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	for _, p := range []string{cfg.JUnitReport, cfg.JSONReport} {
-		dirs, err := writable(p)
-		s.made = append(dirs, s.made...)
-		if err != nil {
-			removeDirs(s.made)
-			client.Close()
+		if err := writable(p); err != nil {
+			s.client.Close()
 			return nil, err
 		}
 	}
-	s.client, s.url, s.forger = client, emitter.RedactURL(cfg.URL), forgery.New(cfg.Signer)
+	s.url, s.forger = emitter.RedactURL(cfg.URL), forgery.New(cfg.Signer)
 	if s.seed == 0 {
 		s.seed = rand.Uint64()
 	}
@@ -117,23 +102,34 @@ func newSuite(cfg Config) (*suite, error) {
 	return s, nil
 }
 
+// newClient is a delivery client with the given deadline: the run's, or
+// the longer one of the probe that measures a slow receiver.
+func (s *suite) newClient(timeout time.Duration) (*emitter.Client, error) {
+	opts := append([]emitter.Option{emitter.WithTimeout(timeout), emitter.WithMaxConns(s.burstN + 8)}, s.cfg.ClientOptions...)
+	opts = append(opts, emitter.WithRetry(emitter.Retry{}))
+	return emitter.NewClient(s.cfg.URL, opts...)
+}
+
+func (s *suite) close() { s.client.Close() }
+
 // conclude runs a spec to its verdict, and says why when it has none. A
-// spec the run did not reach has no verdict at all; one the run cut short
-// reaches none, since a delivery the run cancelled tells nothing about
-// the receiver.
-func (s *suite) conclude(runCtx, specCtx context.Context, sp *spec) outcome {
-	if runCtx.Err() != nil {
-		return outcome{Result: Result{Message: notRun}}
-	}
-	ctx, cancel := context.WithCancel(specCtx)
-	defer cancel()
-	defer context.AfterFunc(runCtx, cancel)()
-	c := &check{correct: sp.Correct}
-	if err := s.play(ctx, sp, c); err != nil {
+// spec the run cut short reaches none, since a delivery the run cancelled
+// tells nothing about the receiver.
+func (s *suite) conclude(ctx context.Context, sp *spec) outcome {
+	tctx, t := withTally(ctx, sp.ID)
+	c := &check{correct: sp.Correct, fix: sp.Fix}
+	if err := s.play(tctx, sp, c); err != nil {
 		c.fail("internal error: " + err.Error())
 	}
-	v, msg := c.verdict(sp.Level, ctx.Err() != nil)
-	return outcome{Result: Result{Verdict: v, Message: msg}, entries: c.entries}
+	if g := s.goneDuring(sp.ID); g != nil {
+		c.problems = append([]problem{{what: g.during(), xs: []exchange{g.x}}}, c.problems...)
+	}
+	cut := ""
+	if ctx.Err() != nil {
+		cut = interruption(ctx)
+	}
+	v, msg := c.verdict(sp.Level, cut)
+	return outcome{Result: Result{SpecInfo: sp.SpecInfo, Verdict: v, Message: msg}, entries: c.entries, problems: c.problems, sample: t.sample(), requests: t.count()}
 }
 
 // play runs one spec's body; a hostile one is framed by valid events to
@@ -160,28 +156,38 @@ func (s *suite) play(ctx context.Context, sp *spec, c *check) error {
 			return err
 		}
 		if !after.accepted() {
-			c.fail("The receiver stopped accepting valid events: it accepted one just before this spec's requests, and not the one right after them.", before, after)
+			c.fail("The receiver stopped accepting valid events: it accepted one just before this spec's requests, and not the one right after them. Likely causes: one of those requests crashed a worker or left a lock held, or the receiver stopped for another reason during the spec.", before, after)
 			c.correct += " It also goes on accepting valid events after any hostile request."
 		}
 	case sp.frame == survives && c.undecided == "":
 		also := ""
-		if !s.probe.accepted() {
-			also = ", like the plain valid event sent before the first spec"
+		if !s.validOK {
+			also = ", like the valid events sent before the first spec"
 		}
 		c.undecided = fmt.Sprintf("No verdict: this spec's requests got answers a correct receiver may give, but the valid event sent just before them got %s%s, so they do not show that the receiver goes on serving after them.", before.outcome(), also)
 	}
 	return nil
 }
 
-// sendValid sends the first event of a fresh session, validly signed: the
-// probe, and the frame of a hostile spec.
+// sendValid sends a fresh session's first event, validly signed: the
+// frame of a hostile spec. When the receiver refuses sequence 0 (and only
+// that), it is the session's second event instead, so that the frames
+// still show whether the receiver keeps serving.
 func (s *suite) sendValid(ctx context.Context) (exchange, error) {
-	r, err := s.validRequest(s.newSession(), "WMS_LOADED")
+	e := emitter.Emit{Event: "WMS_LOADED"}
+	if s.diag.kind == seqZeroRefused {
+		e = emitter.Emit{Event: "CONFIGURATION_LOADED", Sequence: at(1)}
+	}
+	_, b, err := s.event(s.newSession(), e)
 	if err != nil {
 		return exchange{}, err
 	}
-	return s.send(ctx, r), nil
+	return s.send(ctx, s.signed(b)), nil
 }
+
+// at is a sequence number for emitter.Emit: a spec's session starts where
+// a real session has that event, not at 0, unless sequence 0 is the point.
+func at(n int64) *int64 { return &n }
 
 // setBurst keeps the burst spec's figures for the Summary and the reports.
 func (s *suite) setBurst(c *check, b BurstStats) {

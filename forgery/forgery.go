@@ -10,9 +10,14 @@
 package forgery
 
 import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/wmsmock/wms-mock/emitter"
@@ -49,6 +54,20 @@ const (
 	// Truncated cuts the digest to its first 32 hex digits, which a
 	// verifier that compares only a prefix would accept.
 	Truncated Kind = "truncated"
+	// EmptyKey is a well-formed MAC made with the empty secret: anyone
+	// can compute it, and a receiver whose secret falls back to "" when
+	// its environment variable is missing accepts it.
+	EmptyKey Kind = "empty-key"
+	// EmptyBody is the right secret's MAC of the empty body, sent with a
+	// real one: what a receiver computes when its raw body was consumed by
+	// a parser before it verifies.
+	EmptyBody Kind = "empty-body"
+	// OtherEvent is the right secret's MAC of another event of the same
+	// session: a receiver that remembers MACs it has verified, or trusts a
+	// session once one of its events verified, accepts it. Header alone
+	// signs the next event of the body's session (see Sibling); a caller
+	// that has sent an earlier event passes its body to Tampered instead.
+	OtherEvent Kind = "other-event"
 )
 
 // Info describes a forgery for people: in a delivery's fault label, in a
@@ -59,19 +78,43 @@ type Info struct {
 	Label string
 	// Accepted is the sentence for a receiver that took it: what was sent.
 	Accepted string
+	// Causes are the likely causes of a receiver taking it, the likeliest
+	// first: a failure message says what was observed, then these, since
+	// more than one defect lets the same forgery through.
+	Causes string
 }
 
+// noVerify is the cause every forgery shares: a receiver that does not
+// verify at all takes them all.
+const noVerify = "the receiver does not verify the MAC at all"
+
 var kinds = []Info{
-	{WrongSecret, "wrong secret", "An event signed with a secret other than the Config ID's was accepted."},
-	{None, "no MAC", "An event without the " + emitter.HeaderMAC + " header was accepted."},
-	{Empty, "empty MAC", "An event with an empty " + emitter.HeaderMAC + " header was accepted."},
-	{Malformed, "malformed MAC", fmt.Sprintf("An event whose MAC header had the right digest without the scheme %q was accepted.", emitter.MACScheme)},
-	{SchemeOnly, "MAC without digest", "An event whose MAC header held the scheme and no digest was accepted."},
-	{SchemeSHA256, "MAC scheme sha256=", fmt.Sprintf("An event whose MAC header had the right digest behind the scheme %q instead of %q was accepted.", "sha256=", emitter.MACScheme)},
-	{SchemeSHA1, "MAC scheme hmac-sha1=", fmt.Sprintf("An event whose MAC header had the right digest behind the scheme %q instead of %q was accepted.", "hmac-sha1=", emitter.MACScheme)},
-	{FirstDigit, "MAC digit 1 changed", "An event whose MAC had hex digit 1 of 64 changed was accepted."},
-	{LastDigit, "MAC digit 64 changed", "An event whose MAC had hex digit 64 of 64 changed was accepted."},
-	{Truncated, "truncated MAC", "An event whose MAC was cut to its first 32 hex digits was accepted."},
+	{WrongSecret, "wrong secret", "An event signed with a secret other than the Config ID's was accepted.",
+		noVerify + ", or it verifies with a hard-coded test secret or another Config ID's"},
+	{None, "no MAC", "An event without the " + emitter.HeaderMAC + " header was accepted.",
+		"verification is skipped when the header is absent (`if (header) verify()`), or " + noVerify},
+	{Empty, "empty MAC", "An event with an empty " + emitter.HeaderMAC + " header was accepted.",
+		"verification is skipped when the header is empty, or " + noVerify},
+	{Malformed, "malformed MAC", fmt.Sprintf("An event whose MAC header had the right digest without the scheme %q was accepted.", emitter.MACScheme),
+		"the code takes whatever follows the last '=' (or the whole value) as the digest, or " + noVerify},
+	{SchemeOnly, "MAC without digest", "An event whose MAC header held the scheme and no digest was accepted.",
+		"the digest is compared as a prefix (`expected.startsWith(got)`) or up to the shorter length, or " + noVerify},
+	{SchemeSHA256, "MAC scheme sha256=", fmt.Sprintf("An event whose MAC header had the right digest behind the scheme %q instead of %q was accepted.", "sha256=", emitter.MACScheme),
+		"the scheme is ignored and only what follows '=' is compared, or " + noVerify},
+	{SchemeSHA1, "MAC scheme hmac-sha1=", fmt.Sprintf("An event whose MAC header had the right digest behind the scheme %q instead of %q was accepted.", "hmac-sha1=", emitter.MACScheme),
+		"the scheme is ignored and only what follows '=' is compared, or " + noVerify},
+	{FirstDigit, "MAC digit 1 changed", "An event whose MAC had hex digit 1 of 64 changed was accepted.",
+		"only part of the digest is compared, or " + noVerify},
+	{LastDigit, "MAC digit 64 changed", "An event whose MAC had hex digit 64 of 64 changed was accepted.",
+		"only part of the digest is compared, or " + noVerify},
+	{Truncated, "truncated MAC", "An event whose MAC was cut to its first 32 hex digits was accepted.",
+		"the digest is compared as a prefix (`expected.startsWith(got)`) or up to the shorter length, or " + noVerify},
+	{EmptyKey, "MAC with the empty key", "An event whose MAC was made with an empty secret was accepted.",
+		"the receiver falls back to an empty secret when its own is missing (`process.env.WMS_MAC_SECRET || ''`, an unset variable), or it also tries an empty key, or " + noVerify},
+	{EmptyBody, "MAC of the empty body", "An event carrying the MAC of an empty body was accepted.",
+		"the receiver verifies a body it no longer has (a JSON parser consumed the raw body, so an empty one is hashed), or " + noVerify},
+	{OtherEvent, "MAC of another event", "An event carrying the MAC of another event of its session was accepted.",
+		"the receiver remembers MACs it has verified and takes a known one without hashing this body (a MAC used as the deduplication key, looked up before verifying), or it trusts a session once one of its events verified, or " + noVerify},
 }
 
 // Kinds lists every forgery, in the order the schema reference gives them.
@@ -130,6 +173,12 @@ func (f *Forger) Header(k Kind, body []byte) (string, bool) {
 		return "", true
 	case WrongSecret:
 		return f.other.MAC(body), true
+	case EmptyKey:
+		return EmptyKeyMAC(body), true
+	case EmptyBody:
+		return f.right.MAC(nil), true
+	case OtherEvent:
+		return f.right.MAC(Sibling(body)), true
 	}
 	mac := f.right.MAC(body)
 	digest := mac[len(emitter.MACScheme):]
@@ -192,4 +241,39 @@ func OtherSigner(right *emitter.Signer) *emitter.Signer {
 			return s
 		}
 	}
+}
+
+// EmptyKeyMAC is the header value of body's HMAC-SHA256 with the empty
+// key, which emitter.NewSigner refuses to make: the MAC anyone can compute.
+func EmptyKeyMAC(body []byte) string {
+	h := hmac.New(sha256.New, nil)
+	h.Write(body)
+	return emitter.MACScheme + hex.EncodeToString(h.Sum(nil))
+}
+
+// sequenceKey starts the envelope's sequence; it comes before the payload,
+// so its first occurrence is the envelope's own.
+var sequenceKey = []byte(`"sequence":`)
+
+// Sibling is another event of body's session: body with its envelope
+// sequence one higher, or, for a body without one, body and a space. Its
+// MAC is one a receiver may have verified before, and never body's.
+func Sibling(body []byte) []byte {
+	i := bytes.Index(body, sequenceKey)
+	if i < 0 {
+		return append(slices.Clip(body), ' ')
+	}
+	start := i + len(sequenceKey)
+	end := start
+	for end < len(body) && body[end] >= '0' && body[end] <= '9' {
+		end++
+	}
+	n, err := strconv.ParseInt(string(body[start:end]), 10, 64)
+	if err != nil {
+		return append(slices.Clip(body), ' ')
+	}
+	out := make([]byte, 0, len(body)+1)
+	out = append(out, body[:start]...)
+	out = strconv.AppendInt(out, n+1, 10)
+	return append(out, body[end:]...)
 }

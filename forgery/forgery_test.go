@@ -94,3 +94,35 @@ func ExampleForger_Request() {
 	// 32
 	// true
 }
+
+// TestForgeriesAnyoneCanCompute: the empty key's MAC is the published
+// HMAC-SHA256 of the empty key, the empty body's is the right secret's MAC
+// of nothing, and another event's is the right secret's MAC of the next
+// event of the session, never the body's own.
+func TestForgeriesAnyoneCanCompute(t *testing.T) {
+	const emptyKeyEmptyBody = "hmac-sha256=b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad"
+	if got := forgery.EmptyKeyMAC(nil); got != emptyKeyEmptyBody {
+		t.Errorf("EmptyKeyMAC(nil) = %s, want the RFC 4231-style vector %s", got, emptyKeyEmptyBody)
+	}
+	s := signer(t)
+	f := forgery.New(s)
+	body := []byte(`{"timestamp":1,"sessionId":"s","sequence":9,"event":"INTERMEDIATE_RESULTS","severity":"INFO","payload":{"sequence":2}}`)
+	if v, _ := f.Header(forgery.EmptyBody, body); v != s.MAC(nil) {
+		t.Errorf("empty-body sends %s, want the MAC of an empty body", v)
+	}
+	sibling := forgery.Sibling(body)
+	if want := strings.Replace(string(body), `"sequence":9`, `"sequence":10`, 1); string(sibling) != want {
+		t.Errorf("Sibling = %s, want %s", sibling, want)
+	}
+	if v, _ := f.Header(forgery.OtherEvent, body); v != s.MAC(sibling) {
+		t.Errorf("other-event sends %s, want the MAC of the next event", v)
+	}
+	if raw := forgery.Sibling([]byte("null")); string(raw) != "null " {
+		t.Errorf("Sibling of a body without a sequence = %q", raw)
+	}
+	for _, info := range forgery.Kinds() {
+		if !strings.Contains(info.Causes, "does not verify the MAC at all") {
+			t.Errorf("%s: the likely causes leave out a receiver that does not verify: %q", info.Kind, info.Causes)
+		}
+	}
+}

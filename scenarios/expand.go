@@ -63,11 +63,25 @@ type Delivery struct {
 	// Fault describes what is wrong on purpose ("tampered, no MAC"), empty
 	// for a delivery as WMS makes it.
 	Fault string
-	// Request is what goes on the wire. Its body and header are shared
-	// with other deliveries: do not modify them.
+	// Request is what goes on the wire, stamped on the session's clock
+	// from Start (a Clock makes it again stamped when it is sent). Its
+	// body and header are shared with other deliveries: do not modify
+	// them.
 	Request emitter.Request
 	// Expect is the answer a correct receiver gives.
 	Expect Expect
+
+	// remake is what a Clock needs to make the delivery again at another
+	// moment; nil for a raw body, which has no timestamp.
+	remake *remake
+}
+
+// remake is a delivery's event before encoding, with what spoils it.
+type remake struct {
+	env    emitter.Envelope
+	skew   time.Duration
+	faults Faults
+	sig    *signing
 }
 
 // bodySizeHint is a typical envelope's size, to size Expand's buffer once.
@@ -98,7 +112,10 @@ func (s *Scenario) Expand(o ExpandOptions) ([]Delivery, error) {
 		if pl.faults.Drop {
 			continue
 		}
-		d.Request = x.request(pl.faults, signed, sent)
+		d.Request = x.sig.request(pl.faults, signed, sent)
+		if pl.faults.Raw == nil {
+			d.remake = &remake{env: x.env, skew: pl.skew, faults: pl.faults, sig: x.sig}
+		}
 		x.add(pl, d)
 	}
 	return x.out, nil
@@ -107,20 +124,27 @@ func (s *Scenario) Expand(o ExpandOptions) ([]Delivery, error) {
 // expansion is one call of Expand: the session's state, and the
 // deliveries made so far.
 type expansion struct {
+	sig   *signing
+	start time.Time
+	id    string
+	sess  *emitter.Session
+	env   emitter.Envelope // the last event built, before any tampering
+	buf   []byte           // every body, one after another
+	out   []Delivery
+	held  [2]Delivery // a reordered delivery and its duplicate, until the next is out
+	nheld int
+}
+
+// signing is a session's signer, and its Forger, made for the first
+// forged delivery; read-only once Expand returns.
+type signing struct {
 	signer *emitter.Signer
-	forger *forgery.Forger // made for the first forged delivery
-	start  time.Time
-	id     string
-	sess   *emitter.Session
-	buf    []byte // every body, one after another
-	out    []Delivery
-	held   [2]Delivery // a reordered delivery and its duplicate, until the next is out
-	nheld  int
+	forger *forgery.Forger
 }
 
 // begin starts the session of s that o says.
 func (x *expansion) begin(s *Scenario, o ExpandOptions) {
-	x.signer, x.start, x.id = o.Signer, o.Start, o.SessionID
+	x.sig, x.start, x.id = &signing{signer: o.Signer}, o.Start, o.SessionID
 	if x.start.IsZero() {
 		x.start = time.Now()
 	}
@@ -154,6 +178,7 @@ func (x *expansion) bodies(pl *planned, d *Delivery) (signed, sent []byte, err e
 		return nil, nil, err
 	}
 	d.Sequence = env.Sequence
+	x.env = env
 	if pl.faults.Drop {
 		return nil, nil, nil
 	}
@@ -169,19 +194,19 @@ func (x *expansion) bodies(pl *planned, d *Delivery) (signed, sent []byte, err e
 }
 
 // request is the POST of sent with the MAC header that f says, for signed.
-// A correctly signed request needs no Forger, whose other secret would cost
-// every session a signer of its own.
-func (x *expansion) request(f Faults, signed, sent []byte) emitter.Request {
+// A correctly signed request needs no Forger, whose other secret would
+// cost every session a signer of its own.
+func (g *signing) request(f Faults, signed, sent []byte) emitter.Request {
 	if f.MAC == forgery.Valid && !f.Tamper {
-		return emitter.Request{Body: sent, Header: http.Header{emitter.HeaderMAC: {x.signer.MAC(signed)}}}
+		return emitter.Request{Body: sent, Header: http.Header{emitter.HeaderMAC: {g.signer.MAC(signed)}}}
 	}
-	if x.forger == nil {
-		x.forger = forgery.New(x.signer)
+	if g.forger == nil {
+		g.forger = forgery.New(g.signer)
 	}
 	if f.MAC == forgery.Valid {
-		return x.forger.Tampered(signed, sent)
+		return g.forger.Tampered(signed, sent)
 	}
-	r := x.forger.Request(f.MAC, signed)
+	r := g.forger.Request(f.MAC, signed)
 	r.Body = sent
 	return r
 }

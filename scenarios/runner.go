@@ -18,8 +18,8 @@ type Pace float64
 
 // Paces with names.
 const (
-	// PaceFast sends without waiting; timestamps still follow the
-	// scenario's clock.
+	// PaceFast sends without waiting; with Runner.Stamp each delivery is
+	// stamped when it is sent, else on the scenario's clock.
 	PaceFast Pace = 0
 	// PaceRealtime waits as a real session would.
 	PaceRealtime Pace = 1
@@ -87,14 +87,23 @@ type Runner struct {
 	// Concurrency is how many sessions Run plays at once; each session's
 	// deliveries are always sent one after another, in order.
 	Concurrency int
+	// Stamp stamps each delivery with the moment it is sent, through a
+	// Clock, as a real WMS does, instead of with its session's clock from
+	// the expansion's Start: at a fast pace the session's clock runs ahead
+	// of real time. Leave it off to keep the bytes a given Start makes.
+	Stamp bool
 }
 
 // Play sends one session's deliveries in order, each when the pace says
-// and after its own extra delay, and reports each one's Result. It stops
-// when ctx ends, without reporting the delivery that was cut short, and
-// returns ctx's error then.
+// and after its own extra delay, and reports each one's Result, with the
+// request as sent (stamped, when r.Stamp). It stops when ctx ends, without
+// reporting the delivery that was cut short, and returns ctx's error then.
 func (r *Runner) Play(ctx context.Context, ds []Delivery, report func(Result)) error {
 	begin := time.Now()
+	var clock *Clock
+	if r.Stamp {
+		clock = &Clock{}
+	}
 	var shift time.Duration // extra delays so far push the rest of the session back
 	for i := range ds {
 		d := &ds[i]
@@ -112,18 +121,23 @@ func (r *Runner) Play(ctx context.Context, ds []Delivery, report func(Result)) e
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		out := r.Sender.Send(ctx, d.Request)
+		sent := *d
+		if clock != nil {
+			sent.Request = clock.Stamp(d, time.Now())
+		}
+		out := r.Sender.Send(ctx, sent.Request)
 		if err := ctx.Err(); err != nil {
 			return err // the answer, if any, was cut short by ctx, not the receiver
 		}
-		report(Result{Delivery: *d, Outcome: out, Passed: d.Expect.Match(out.Attempt)})
+		report(Result{Delivery: sent, Outcome: out, Passed: d.Expect.Match(out.Attempt)})
 	}
 	return ctx.Err()
 }
 
 // Run expands and plays each scenario once, Concurrency sessions at a
 // time. A session is expanded when its turn comes, so that with a zero
-// o.Start its timestamps start when it is sent. A scenario listed twice
+// o.Start its timestamps start when it is sent (and with r.Stamp each is
+// the moment it is sent, see Clock). A scenario listed twice
 // gets o.Seed+1 (and o.SessionSeed+1, when set) for its second session,
 // and so on, so that its sessions differ. report is never called concurrently. Run returns the first
 // expansion error, or ctx's error when ctx ends first.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -21,6 +22,7 @@ type conformanceOptions struct {
 	junit       string
 	jsonReport  string
 	burst       int
+	strict      bool
 	scenarios   []string // --scenarios, then the arguments after them
 
 	url string // --url or $WMS_WEBHOOK_URL
@@ -48,9 +50,13 @@ Labels for --label-filter: must, should, signature, delivery, payload,
 robustness, timing, scenario, and each spec's ID:
 ` + wrapList(specIDs(), "  ", 76) + `
 
-Exit status: 0 when every must spec passed (should failures are warnings),
-1 when a must spec failed or a spec reached no verdict, 2 on bad usage or
-when the URL cannot be reached.`,
+Exit status: 0 when every must spec passed (should failures are warnings,
+failures with --strict), 1 when a must spec failed or a spec reached no
+verdict (a receiver that answers too late or stops answering is judged
+too), 2 on bad usage or when no HTTP exchange with the URL can be made
+(nothing listens, DNS, TLS), 130 on SIGINT and 143 on SIGTERM: an
+interrupted run is no verdict. Every run whose flags parse writes the
+reports asked for, a run that cannot start too.`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) > 0 && len(o.scenarios) == 0 {
 				return fmt.Errorf("unexpected argument %q: scenario files go after --scenarios", args[0])
@@ -61,6 +67,7 @@ when the URL cannot be reached.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.scenarios = append(o.scenarios, args...)
 			if err := o.complete(std); err != nil {
+				o.reportSetup(err)
 				return err
 			}
 			return exited(runConformance(cmd.Context(), o, std))
@@ -72,8 +79,9 @@ when the URL cannot be reached.`,
 	fs.StringVar(&o.labelFilter, "label-filter", "", "run only the specs whose labels match `EXPR` (Ginkgo syntax: 'must && signature', '!timing')")
 	fs.Uint64Var(&o.seed, "seed", 0, "seed of generated values such as SNR and constraints (0: random; session and measurement IDs are fresh on every run)")
 	fs.StringVar(&o.junit, "junit-report", "", "write a JUnit XML report to `FILE`, for CI")
-	fs.StringVar(&o.jsonReport, "json-report", "", "write Ginkgo's JSON report to `FILE`")
+	fs.StringVar(&o.jsonReport, "json-report", "", "write the suite's JSON report to `FILE` (docs/report-json.md)")
 	fs.IntVar(&o.burst, "burst", conformance.DefaultBurst, "sessions sent at once by the burst spec")
+	fs.BoolVar(&o.strict, "strict", false, "fail the run on a failed should spec too (exit 1), for CI that gates on them")
 	fs.StringArrayVar(&o.scenarios, "scenarios", nil, "add each scenario (a YAML `FILE` or a built-in name) as a spec, labelled scenario; further arguments are scenarios too")
 	cmd.RegisterFlagCompletionFunc("scenarios", completeScenarios)
 	return cmd
@@ -81,6 +89,7 @@ when the URL cannot be reached.`,
 
 // complete checks the flags and finds the webhook's URL.
 func (o *conformanceOptions) complete(std *stdio) error {
+	o.url = o.target.webhookURL(std)
 	if err := o.target.validate(); err != nil {
 		return err
 	}
@@ -88,36 +97,51 @@ func (o *conformanceOptions) complete(std *stdio) error {
 	if err := atLeast("burst", o.burst, 1); err != nil {
 		return err
 	}
-	if o.url = o.target.webhookURL(std); o.url == "" {
+	if o.url == "" {
 		return fmt.Errorf("%v: none given: pass --url or set WMS_WEBHOOK_URL", emitter.ErrBadURL)
 	}
 	return nil
+}
+
+// config is the suite's Config from the flags, without the signer and
+// the scenarios.
+func (o *conformanceOptions) config() conformance.Config {
+	return conformance.Config{
+		URL:           o.url,
+		Timeout:       o.target.timeout,
+		Seed:          o.seed,
+		LabelFilter:   o.labelFilter,
+		JUnitReport:   o.junit,
+		JSONReport:    o.jsonReport,
+		Burst:         o.burst,
+		Strict:        o.strict,
+		ClientOptions: o.target.tlsOptions(),
+	}
+}
+
+// reportSetup writes the reports asked for about a mistake found before
+// the suite runs, so that CI shows what to fix; a report that cannot be
+// written is left out, since the mistake is already on stderr.
+func (o *conformanceOptions) reportSetup(err error) {
+	_ = conformance.ReportSetupError(o.config(), err)
 }
 
 // runConformance runs the suite against the webhook.
 func runConformance(ctx context.Context, o *conformanceOptions, std *stdio) int {
 	signer, err := o.secret.signer(std)
 	if err != nil {
+		o.reportSetup(err)
 		return setupError(std, "conformance", err)
 	}
 	list, code := findScenarios(std, "conformance", o.scenarios)
 	if code != exitOK {
+		o.reportSetup(errors.New("a scenario given to --scenarios cannot be used (see the errors on stderr): fix it ('wms-mock validate FILE' checks scenario files), then rerun"))
 		return code
 	}
-	sum, err := conformance.Run(ctx, conformance.Config{
-		URL:           o.url,
-		Signer:        signer,
-		Timeout:       o.target.timeout,
-		Seed:          o.seed,
-		LabelFilter:   o.labelFilter,
-		JUnitReport:   o.junit,
-		JSONReport:    o.jsonReport,
-		Scenarios:     list,
-		Burst:         o.burst,
-		ClientOptions: o.target.tlsOptions(),
-		Out:           std.out,
-		Color:         isTerminal(std.out) && std.getenv("NO_COLOR") == "",
-	})
+	cfg := o.config()
+	cfg.Signer, cfg.Scenarios = signer, list
+	cfg.Out, cfg.Color = std.out, isTerminal(std.out) && std.getenv("NO_COLOR") == ""
+	sum, err := conformance.Run(ctx, cfg)
 	switch {
 	case errors.Is(err, conformance.ErrConfig):
 		// The suite's own checks of its configuration (the label filter,
@@ -125,14 +149,31 @@ func runConformance(ctx context.Context, o *conformanceOptions, std *stdio) int 
 		printUsageError(std.errOut, "wms-mock conformance", strings.TrimPrefix(err.Error(), conformance.ErrConfig.Error()+": "))
 		return exitUsage
 	case errors.Is(err, conformance.ErrInterrupted):
-		fmt.Fprintf(std.errOut, "wms-mock conformance: %v\n", err)
-		return exitFail
+		fmt.Fprintf(std.errOut, "wms-mock conformance: interrupted (%s): the results are partial and are no verdict on the receiver\n", sum.Interruption)
+		return interruptedExit(ctx)
 	case err != nil:
 		return setupError(std, "conformance", err)
 	case !sum.OK():
 		return exitFail
 	}
 	return exitOK
+}
+
+// Exit statuses of a run ended by a signal: 128 plus the signal's number,
+// as a shell reports a process the signal killed, so that CI tells a
+// cancelled job from a failed one.
+const (
+	exitSIGINT  = 130
+	exitSIGTERM = 143
+)
+
+// interruptedExit is the exit status of a run that ctx's end interrupted:
+// os/signal's NotifyContext names the signal in the context's cause.
+func interruptedExit(ctx context.Context) int {
+	if cause := context.Cause(ctx); cause != nil && strings.HasPrefix(cause.Error(), syscall.SIGTERM.String()) {
+		return exitSIGTERM
+	}
+	return exitSIGINT
 }
 
 func specIDs() []string {
