@@ -62,9 +62,13 @@ func (j *journey) play(ctx context.Context) {
 	j.sess.mu.Lock()
 	j.sess.planned, j.sess.total = len(ds), total
 	j.sess.mu.Unlock()
-	snd := &stamper{client: j.e.client, sc: j.sc, opts: opts, ds: ds}
-	runner := scenarios.Runner{Sender: snd, Pace: j.s.pace}
-	_ = runner.Play(ctx, ds, func(res scenarios.Result) { j.record(res, snd.last) })
+	// Each delivery is stamped with the moment it is sent, as a real WMS
+	// stamps an event when it happens: at fast pace a whole journey takes
+	// milliseconds, and its timestamps must not run 30 seconds ahead.
+	runner := scenarios.Runner{Sender: j.e.client, Pace: j.s.pace, Stamp: true}
+	_ = runner.Play(ctx, ds, func(res scenarios.Result) {
+		j.record(res, sentBody{body: res.Delivery.Request.Body, at: time.Now().Add(-res.Outcome.Latency)})
+	})
 	j.finish(JourneyOutcome(j.sc))
 }
 
@@ -150,42 +154,10 @@ func withQuery(callback, key, value string) string {
 	return callback + sep + key + "=" + url.QueryEscape(value) + frag
 }
 
-// sentBody is the body a stamper last sent and when.
+// sentBody is a delivery's body as sent, and when.
 type sentBody struct {
 	body []byte
 	at   time.Time
-}
-
-// stamper sends each delivery stamped with the moment it is sent, as a
-// real WMS stamps an event when it happens: at fast pace a whole journey
-// takes milliseconds, and its timestamps must not run 30 seconds ahead.
-// It expands the scenario again with a start that puts the delivery's
-// offset at now; everything but the timestamps comes from the seed, so
-// the bytes are otherwise the same. Runner.Play sends one delivery at a
-// time, in order, so the index is the delivery's.
-type stamper struct {
-	client *emitter.Client
-	sc     *scenarios.Scenario
-	opts   scenarios.ExpandOptions
-	ds     []scenarios.Delivery
-	next   int
-	last   sentBody
-}
-
-// Send delivers the next delivery, stamped now.
-func (t *stamper) Send(ctx context.Context, r emitter.Request) emitter.Outcome {
-	i := t.next
-	t.next++
-	now := time.Now()
-	if i < len(t.ds) {
-		o := t.opts
-		o.Start = now.Add(-t.ds[i].At)
-		if fresh, err := t.sc.Expand(o); err == nil && len(fresh) == len(t.ds) {
-			r = fresh[i].Request
-		}
-	}
-	t.last = sentBody{body: r.Body, at: now}
-	return t.client.Send(ctx, r)
 }
 
 // hashString is FNV-1a, to mix a session's key into its seed.

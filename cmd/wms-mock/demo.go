@@ -237,7 +237,7 @@ func playJourneys(ctx context.Context, out io.Writer, url string, signer *emitte
 	for _, j := range journeys {
 		byName[j.Name] = &tally{}
 	}
-	runner := scenarios.Runner{Sender: client, Concurrency: 4}
+	runner := scenarios.Runner{Sender: client, Concurrency: 4, Stamp: true}
 	// Fresh session IDs, as in 'run': the same --seed sends the same values
 	// in new sessions, so that a second demo on the same --events file is
 	// no redelivery of the first.

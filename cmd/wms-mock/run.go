@@ -85,10 +85,10 @@ there instead of trying the rest.`,
 	fs := cmd.Flags()
 	o.secret.register(fs)
 	o.target.register(fs, true)
-	fs.StringVar(&o.paceFlag, "pace", "fast", "`MODE`: fast (no waiting; timestamps still follow the scenario's clock), realtime, or xN (N times faster than real time)")
+	fs.StringVar(&o.paceFlag, "pace", "fast", "`MODE`: fast (no waiting; each event is stamped when it is sent, as WMS stamps it when it happens), realtime, or xN (N times faster than real time)")
 	fs.Uint64Var(&o.seed, "seed", 0, "`N` for the generated values (measurement IDs, SNR): same seed, same values, in new sessions (default random, printed in the summary)")
 	fs.Uint64Var(&o.sessionSeed, "session-seed", 0, "`N` (1 or more) for the generated session IDs, to send the same sessions again on purpose; with --seed and --start-time, the same bytes (default fresh IDs every run)")
-	fs.Int64Var(&o.startTime, "start-time", 0, "`UNIX` seconds of the sessions' first event, for reproducible timestamps (default now, per session)")
+	fs.Int64Var(&o.startTime, "start-time", 0, "`UNIX` seconds of the sessions' first event, the rest on the scenario's clock, for reproducible bytes (default: each event stamped when it is sent)")
 	fs.IntVar(&o.concurrency, "concurrency", 1, "play `N` sessions at once")
 	fs.BoolVar(&o.json, "json", false, "print one JSON object per delivery, then a summary object")
 	cmd.RegisterFlagCompletionFunc("pace", cobra.FixedCompletions([]cobra.Completion{"fast", "realtime", "x10"}, cobra.ShellCompDirectiveNoFileComp))
@@ -153,7 +153,9 @@ func runRun(ctx context.Context, o *runOptions, std *stdio) int {
 	rep := newRunReport(std.out, o.json, list)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	runner := &scenarios.Runner{Sender: client, Pace: o.pace, Concurrency: o.concurrency}
+	// Without --start-time, each delivery is stamped when it is sent, as a
+	// real WMS stamps an event when it happens.
+	runner := &scenarios.Runner{Sender: client, Pace: o.pace, Concurrency: o.concurrency, Stamp: o.startTime == 0}
 	begin := time.Now()
 	err = runner.Run(ctx, list, opts, func(r scenarios.Result) {
 		rep.add(r)

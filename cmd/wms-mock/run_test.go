@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wmsmock/wms-mock/emitter"
 	"github.com/wmsmock/wms-mock/internal/testkit"
@@ -260,5 +261,31 @@ func TestRunHelp(t *testing.T) {
 	}
 	if r.code != exitOK {
 		t.Errorf("exit %d", r.code)
+	}
+}
+
+// TestRunStampsEachEventWhenSent: at fast pace a 40-second journey is sent
+// in milliseconds, and a real WMS stamps each event when it happens, so
+// every timestamp lies within seconds of the moment it arrived; with
+// --start-time the scenario's own clock is kept, for reproducible bytes.
+func TestRunStampsEachEventWhenSent(t *testing.T) {
+	rec := testkit.NewReceiver(t, testkit.Signer(t))
+	env := []string{"WMS_MAC_SECRET=" + testkit.Secret}
+	if r := runBinary(t, env, "", "run", "happy-path", "--url", rec.URL); r.code != exitOK {
+		t.Fatalf("run: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	now := time.Now().Unix()
+	for _, d := range rec.Deliveries() {
+		if skew := now - d.Envelope.Timestamp; skew < -2 || skew > 5 {
+			t.Errorf("%s #%d stamped %ds from the moment it arrived", d.Envelope.Event, d.Envelope.Sequence, skew)
+		}
+	}
+	fixed := testkit.NewReceiver(t, testkit.Signer(t))
+	if r := runBinary(t, env, "", "run", "happy-path", "--url", fixed.URL, "--start-time", "1700000000"); r.code != exitOK {
+		t.Fatalf("run --start-time: exit %d", r.code)
+	}
+	ds := fixed.Deliveries()
+	if first, last := ds[0].Envelope.Timestamp, ds[len(ds)-1].Envelope.Timestamp; first != 1700000000 || last-first < 30 {
+		t.Errorf("with --start-time the session runs %d..%d, want from 1700000000 on the scenario's clock", first, last)
 	}
 }
