@@ -9,7 +9,6 @@ package conformance
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"strings"
 
@@ -38,23 +37,4 @@ func parseFilter(expr string, specs []spec) (func([]string) bool, error) {
 		}
 	}
 	return nil, fmt.Errorf("%w: --label-filter %q selects no spec: labels are must, should, signature, delivery, payload, robustness, timing, scenario and each spec's ID", ErrConfig, expr)
-}
-
-// CheckGoTestFlags refuses the 'go test' flags with which Ginkgo's own
-// runner exits the process instead of running (-count other than 1,
-// -parallel), as ErrConfig with what to do. Run no longer uses that
-// runner, and checks them only so that code which runs Ginkgo beside the
-// suite (wmstest previews a caller's Ginkgo tree) keeps one rule; such
-// code calls it before it touches Ginkgo.
-func CheckGoTestFlags() error {
-	var err error
-	flag.CommandLine.Visit(func(f *flag.Flag) {
-		switch {
-		case f.Name == "test.count" && f.Value.String() != "1":
-			err = fmt.Errorf("%w: Ginkgo refuses 'go test -count' other than 1: use -count=1", ErrConfig)
-		case f.Name == "test.parallel":
-			err = fmt.Errorf("%w: Ginkgo refuses 'go test -parallel': drop the flag", ErrConfig)
-		}
-	})
-	return err
 }

@@ -70,9 +70,6 @@ func newSuite(cfg Config) (*suite, error) {
 	if s.burstN < 1 || s.burstN > maxBurst {
 		return nil, fmt.Errorf("%w: the burst must be between 1 and %d sessions, got %d", ErrConfig, maxBurst, s.burstN)
 	}
-	if err := CheckGoTestFlags(); err != nil {
-		return nil, err
-	}
 	if err := checkScenarios(cfg.Scenarios); err != nil {
 		return nil, err
 	}

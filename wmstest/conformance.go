@@ -17,11 +17,6 @@ import (
 	"github.com/wmsmock/wms-mock/conformance"
 )
 
-// suiteMu makes calls of Conformance take turns: the suite runs one at a
-// time in a process, and a test marked t.Parallel() should wait for its
-// turn rather than fail.
-var suiteMu sync.Mutex
-
 // closeGrace bounds how long Conformance waits, once the suite is done,
 // for the handler's calls still running (a hung handler's) to return.
 const closeGrace = 2 * time.Second
@@ -42,11 +37,8 @@ const closeGrace = 2 * time.Second
 // asserts more.
 //
 // Conformance takes WithLevel, WithLabelFilter, WithTimeout, WithSeed,
-// WithPath and WithScenarios. Calls take turns, so parallel tests wait.
-// The suite runs on Ginkgo, in-process: 'go test' flags that Ginkgo
-// refuses (-count other than 1, -parallel) fail the test with a message
-// that says so, and a test binary that also runs a Ginkgo suite of its own
-// must not call it (see the package documentation).
+// WithPath and WithScenarios. Parallel calls each judge their own
+// handler.
 func Conformance(t testing.TB, h http.Handler, secret []byte, opts ...Option) conformance.Summary {
 	t.Helper()
 	c, err := apply("Conformance", forSuite, opts)
@@ -58,16 +50,6 @@ func Conformance(t testing.TB, h http.Handler, secret []byte, opts ...Option) co
 	if err != nil {
 		t.Fatalf("%v", err)
 		return conformance.Summary{}
-	}
-	suiteMu.Lock()
-	defer suiteMu.Unlock()
-	why, fresh := ginkgoGuard()
-	if why != "" {
-		t.Fatalf("wmstest.Conformance: %s", why)
-		return conformance.Summary{}
-	}
-	if fresh {
-		defer ginkgoRelease(ginkgoSave())
 	}
 
 	var out bytes.Buffer

@@ -65,11 +65,11 @@
 //
 // # Limits
 //
-// The suite runs on Ginkgo, in-process, and Ginkgo keeps one suite per
-// process. So Conformance refuses, with a message that says why, to run
-// inside a Ginkgo spec or in a test binary that has a Ginkgo suite of its
-// own: call it from the tests of a package without one (a directory of
-// its own). For the same reason 'go test -count' other than 1 and 'go
-// test -parallel' fail the test; calls of Conformance from parallel tests
-// take turns.
+// The suite runs in-process and keeps no state of its own between runs:
+// Conformance may be called from parallel tests, under any 'go test'
+// flags, and beside or inside a Ginkgo suite of the caller's, whose
+// configuration it leaves alone. A handler call still running when the
+// suite ends (one that ignores its request's context) is left behind
+// after two seconds and logged, so that a hung handler cannot hang the
+// test.
 package wmstest

@@ -222,6 +222,10 @@ func ExampleWithLabelFilter() {
 	// failed one-digit
 	// failed truncated-mac
 	// failed empty-mac
+	// failed empty-key
+	// failed empty-body
+	// failed other-event
+	// failed trusted-session
 	// passed raw-whitespace
 	// passed raw-key-order
 	// passed raw-escapes
