@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -46,8 +47,11 @@ type Session struct {
 	rng           *rand.Rand
 	next          int64
 	measurementID string
-	intermediate  int64
-	hidden        bool
+	// measurementValue is measurementID boxed once for the payloads that
+	// carry it, since boxing a string allocates and most events carry it.
+	measurementValue any
+	intermediate     int64
+	hidden           bool
 }
 
 // NewSession starts a session whose generated values (measurement IDs, SNR,
@@ -68,8 +72,21 @@ func (s *Session) MeasurementID() string {
 	return s.measurementID
 }
 
-// Next builds the session's next envelope.
+// Next builds the session's next envelope. Its payload is the caller's
+// own.
 func (s *Session) Next(e Emit) (Envelope, error) {
+	env, _, err := s.AppendNext(nil, e)
+	return env, err
+}
+
+// AppendNext is Next with the envelope's payload appended to payload, whose
+// grown slice it returns; the envelope's Payload is the new part, capped so
+// that later appends to the slice never write into it. It exists so that
+// making events allocates nothing: a caller that keeps a whole session's
+// envelopes appends them all to one slice, and one that encodes each event
+// at once passes the same scratch slice, emptied, every time. On an error
+// payload is returned as it was.
+func (s *Session) AppendNext(payload Payload, e Emit) (Envelope, Payload, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 
@@ -77,33 +94,43 @@ func (s *Session) Next(e Emit) (Envelope, error) {
 	ev := lookup(e.Event)
 	if ev == nil && e.Severity == "" {
 		_, err := LookupEvent(e.Event)
-		return Envelope{}, err
+		return Envelope{}, payload, err
 	}
 	if env.Severity == "" {
 		env.Severity = ev.Severity
 	}
 
-	var payload Payload
+	n := len(payload)
+	grown := payload
 	if ev != nil {
+		// Room for every field and override, so that Set below never
+		// moves the event's fields away from grown.
+		grown = slices.Grow(grown, len(ev.Fields)+len(e.Payload))
 		var err error
-		if payload, err = s.generate(ev, e.Payload); err != nil {
-			return Envelope{}, err
+		if grown, err = s.generate(ev, e.Payload, grown); err != nil {
+			return Envelope{}, payload, err
 		}
+	} else {
+		grown = slices.Grow(grown, len(e.Payload))
 	}
+	own := grown[n:]
 	for _, f := range e.Payload {
 		if f.Value == nil {
-			payload = payload.Delete(f.Key)
+			own = own.Delete(f.Key)
 		} else {
-			payload = payload.Set(f.Key, f.Value)
+			own = own.Set(f.Key, f.Value)
 		}
 	}
-	env.Payload = payload
-	if v, ok := payload.Get(FieldSequence); ok && e.Event == EventIntermediateResults {
-		if n, isInt := asInt64(v); isInt {
-			s.intermediate = n
+	grown = grown[:n+len(own)]
+	if len(own) > 0 {
+		env.Payload = own[:len(own):len(own)]
+	}
+	if v, ok := own.Get(FieldSequence); ok && e.Event == EventIntermediateResults {
+		if seq, isInt := asInt64(v); isInt {
+			s.intermediate = seq
 		}
 	}
-	if v, ok := payload.Get(FieldState); ok && e.Event == EventPageVisibilityChange {
+	if v, ok := own.Get(FieldState); ok && e.Event == EventPageVisibilityChange {
 		s.hidden = v == "HIDDEN"
 	}
 
@@ -112,25 +139,25 @@ func (s *Session) Next(e Emit) (Envelope, error) {
 	}
 	env.Sequence = s.next
 	s.next++
-	return env, nil
+	return env, grown, nil
 }
 
-// generate fills in the payload fields the catalog gives ev, in catalog
-// order, and advances the session's measurement state.
-func (s *Session) generate(ev *Event, overrides Payload) (Payload, error) {
-	if !ev.HasPayload() {
-		return nil, nil
-	}
-	payload := make(Payload, 0, len(ev.Fields)+len(overrides))
-	for _, f := range ev.Fields {
+// generate appends the payload fields the catalog gives ev to payload, in
+// catalog order, and advances the session's measurement state. Each value
+// is one boxed ahead of time where it can be (see measurementValue,
+// snrValue, choiceValues), so that a payload allocates nothing.
+func (s *Session) generate(ev *Event, overrides, payload Payload) (Payload, error) {
+	for i := range ev.Fields {
+		f := &ev.Fields[i]
 		switch f.Name {
 		case FieldMeasurementID:
 			if ev.Name == EventMeasurementCreated {
 				id, ok := overrides.Get(FieldMeasurementID)
 				if str, isString := id.(string); ok && isString {
-					s.measurementID = str
+					s.measurementID, s.measurementValue = str, id
 				} else {
 					s.measurementID = s.uuid()
+					s.measurementValue = s.measurementID
 				}
 				s.intermediate = 0
 			}
@@ -142,23 +169,23 @@ func (s *Session) generate(ev *Event, overrides Payload) (Payload, error) {
 					return nil, fmt.Errorf("%w: %s carries a measurement ID: emit MEASUREMENT_CREATED before it", ErrNoMeasurement, ev.Name)
 				}
 			}
-			payload = append(payload, PayloadField{f.Name, s.measurementID})
+			v := s.measurementValue
+			if v == nil {
+				v = "" // replaced by the override that allowed it
+			}
+			payload = append(payload, PayloadField{f.Name, v})
 		case FieldSNR:
-			payload = append(payload, PayloadField{f.Name, math.Round((2+s.rng.Float64()*12)*100) / 100})
+			payload = append(payload, PayloadField{f.Name, snrValue(math.Round((2 + s.rng.Float64()*12) * 100))})
 		case FieldSequence:
 			payload = append(payload, PayloadField{f.Name, s.intermediate + 1})
 		case FieldState:
-			state := "HIDDEN"
+			state := stateHidden
 			if s.hidden {
-				state = "VISIBLE"
+				state = stateVisible
 			}
 			payload = append(payload, PayloadField{f.Name, state})
 		default:
-			choices := f.Values
-			if len(choices) == 0 {
-				choices = f.Examples
-			}
-			switch len(choices) {
+			switch choices := choiceValues[f]; len(choices) {
 			case 0:
 			case 1:
 				payload = append(payload, PayloadField{f.Name, choices[0]})
@@ -168,6 +195,55 @@ func (s *Session) generate(ev *Event, overrides Payload) (Payload, error) {
 		}
 	}
 	return payload, nil
+}
+
+// The states of PAGE_VISIBILITY_CHANGE, boxed once.
+var stateHidden, stateVisible any = "HIDDEN", "VISIBLE"
+
+// choiceValues holds, for each field of the catalog that generate draws
+// from a list (its Values, else its Examples), the list boxed once, keyed
+// by the catalog's own Field: boxing a string allocates.
+var choiceValues = func() map[*Field][]any {
+	m := map[*Field][]any{}
+	for i := range catalog {
+		for j := range catalog[i].Fields {
+			f := &catalog[i].Fields[j]
+			choices := f.Values
+			if len(choices) == 0 {
+				choices = f.Examples
+			}
+			boxed := make([]any, len(choices))
+			for k, c := range choices {
+				boxed[k] = c
+			}
+			m[f] = boxed
+		}
+	}
+	return m
+}()
+
+// The SNR values generate draws, in hundredths of a dB: 2.00 to 14.00.
+const snrLow, snrHigh = 200, 1400
+
+// snrBoxes holds every SNR value generate draws, boxed once: boxing a
+// float64 allocates, and every intermediate result draws one. They are
+// boxed the first time one is needed, not by every command at start.
+var snrBoxes = sync.OnceValue(func() *[snrHigh - snrLow + 1]any {
+	var b [snrHigh - snrLow + 1]any
+	for i := range b {
+		b[i] = float64(snrLow+i) / 100
+	}
+	return &b
+})
+
+// snrValue returns hundredths/100 boxed, from snrBoxes when it is one of
+// theirs. hundredths is a whole number, so float64(int(h)) is h exactly and
+// the value is the one hundredths/100 gives.
+func snrValue(hundredths float64) any {
+	if i := int(hundredths) - snrLow; i >= 0 && i <= snrHigh-snrLow {
+		return snrBoxes()[i]
+	}
+	return hundredths / 100
 }
 
 // uuid returns a version 4 UUID drawn from the session's generator.

@@ -2,6 +2,7 @@ package emitter
 
 import (
 	"errors"
+	"math"
 	"regexp"
 	"sync"
 	"testing"
@@ -162,6 +163,90 @@ func TestSessionBytesForASeedAreStable(t *testing.T) {
 	for i, e := range envs {
 		if got, _ := e.AppendJSON(nil); string(got) != want[i] {
 			t.Errorf("event %d:\ngot  %s\nwant %s", i, got, want[i])
+		}
+	}
+}
+
+// TestAppendNextMatchesNext makes one session's events with Next, with
+// AppendNext into one growing slice, and with AppendNext into one scratch
+// slice emptied each time: the bytes are the same, overrides (a removed
+// field, a replaced one, an added one) included, and an envelope kept from
+// the growing slice is not changed by the events made after it.
+func TestAppendNextMatchesNext(t *testing.T) {
+	emits := []Emit{
+		{Event: "PAGE_VISIBILITY_CHANGE"},
+		{Event: "MEASUREMENT_CREATED"},
+		{Event: "INTERMEDIATE_RESULTS", Payload: Payload{{FieldSNR, -100.0}, {"extra", "x"}, {FieldMeasurementID, nil}}},
+		{Event: "INTERMEDIATE_RESULTS"},
+		{Event: "CONSTRAINT_VIOLATION"},
+		{Event: "API_ERROR"},
+		{Event: "FUTURE_EVENT", Severity: SeverityWarn, Payload: Payload{{"a", int64(1)}}},
+		{Event: "PAGE_VISIBILITY_CHANGE", Payload: Payload{{FieldState, "VISIBLE"}}},
+		{Event: "LOW_SNR"},
+	}
+	next, slab, scratch := NewSession("s", 9), NewSession("s", 9), NewSession("s", 9)
+	var kept []Envelope
+	var all, buf Payload
+	for i, e := range emits {
+		e.Time = time.Unix(1700000000+int64(i), 0)
+		want, err := next.Next(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var env Envelope
+		if env, all, err = slab.AppendNext(all, e); err != nil {
+			t.Fatal(err)
+		}
+		kept = append(kept, env)
+		if env, buf, err = scratch.AppendNext(buf[:0], e); err != nil {
+			t.Fatal(err)
+		}
+		w, _ := want.AppendJSON(nil)
+		if got, _ := env.AppendJSON(nil); string(got) != string(w) {
+			t.Errorf("event %d: AppendNext into scratch\n%s\nNext\n%s", i, got, w)
+		}
+		if cap(env.Payload) != len(env.Payload) {
+			t.Errorf("event %d: the payload is not capped", i)
+		}
+	}
+	again := NewSession("s", 9)
+	for i, e := range emits {
+		e.Time = time.Unix(1700000000+int64(i), 0)
+		want, _ := again.Next(e)
+		w, _ := want.AppendJSON(nil)
+		if got, _ := kept[i].AppendJSON(nil); string(got) != string(w) {
+			t.Errorf("event %d kept from the growing slice changed:\n%s\nwant\n%s", i, got, w)
+		}
+	}
+}
+
+// TestAppendNextAllocatesNothing: once the measurement exists, making an
+// event into a scratch payload allocates nothing, whatever its fields (a
+// boxed measurement ID, SNR, sequence, state and a drawn choice).
+func TestAppendNextAllocatesNothing(t *testing.T) {
+	s := NewSession("s", 3)
+	if _, err := s.Next(Emit{Event: EventMeasurementCreated}); err != nil {
+		t.Fatal(err)
+	}
+	scratch := make(Payload, 0, 8)
+	for _, name := range []string{"INTERMEDIATE_RESULTS", "PAGE_VISIBILITY_CHANGE", "CONSTRAINT_VIOLATION", "API_ERROR", "LOW_SNR", "RESULTS_RECEIVED", "WMS_LOADED"} {
+		allocs := testing.AllocsPerRun(100, func() {
+			if _, _, err := s.AppendNext(scratch[:0], Emit{Event: name}); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if allocs != 0 {
+			t.Errorf("%s: %.1f allocations, want none", name, allocs)
+		}
+	}
+}
+
+// TestSNRBoxesHoldTheDrawnValues: every boxed SNR is the value the draw
+// gives, bit for bit.
+func TestSNRBoxesHoldTheDrawnValues(t *testing.T) {
+	for h := snrLow - 2; h <= snrHigh+2; h++ {
+		if got, want := snrValue(float64(h)).(float64), float64(h)/100; math.Float64bits(got) != math.Float64bits(want) {
+			t.Fatalf("%d hundredths: boxed %v, want %v", h, got, want)
 		}
 	}
 }

@@ -1,9 +1,11 @@
 package scenarios
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/brianvoe/gofakeit/v7"
@@ -29,7 +31,8 @@ type ExpandOptions struct {
 	// sessions are new ones; the same SessionSeed gives the same IDs.
 	SessionSeed uint64
 	// Start is the session's first moment; event timestamps are Start plus
-	// the scenario's clock. Zero means now.
+	// the scenario's clock. Zero means now. A Stream takes no Start: it
+	// stamps each event with the moment it is made.
 	Start time.Time
 	// Signer signs every delivery. Required.
 	Signer *emitter.Signer
@@ -84,7 +87,8 @@ type remake struct {
 	sig    *signing
 }
 
-// bodySizeHint is a typical envelope's size, to size Expand's buffer once.
+// bodySizeHint is a typical envelope's size, to size Expand's buffer once
+// without reserving the bound a scenario's bodies could reach.
 const bodySizeHint = 224
 
 // Expand makes the session's deliveries in the order they are sent:
@@ -112,9 +116,10 @@ func (s *Scenario) Expand(o ExpandOptions) ([]Delivery, error) {
 		if pl.faults.Drop {
 			continue
 		}
-		d.Request = x.sig.request(pl.faults, signed, sent)
+		d.Request = x.request(pl.faults, signed, sent)
 		if pl.faults.Raw == nil {
-			d.remake = &remake{env: x.env, skew: pl.skew, faults: pl.faults, sig: x.sig}
+			x.remakes = append(x.remakes, remake{env: x.env, skew: pl.skew, faults: pl.faults, sig: x.sig})
+			d.remake = &x.remakes[len(x.remakes)-1]
 		}
 		x.add(pl, d)
 	}
@@ -129,11 +134,24 @@ type expansion struct {
 	id    string
 	sess  *emitter.Session
 	env   emitter.Envelope // the last event built, before any tampering
-	buf   []byte           // every body, one after another
 	out   []Delivery
 	held  [2]Delivery // a reordered delivery and its duplicate, until the next is out
 	nheld int
+
+	// The session's parts, each in one allocation rather than one per
+	// delivery, since a program may expand a session for each one it
+	// plays. Deliveries point into remakes and values, which are made
+	// with room for the whole session so that they never move; the
+	// others hand out capped slices, which stay valid when they grow.
+	buf      []byte          // every body, one after another
+	payloads emitter.Payload // every envelope's payload
+	remakes  []remake        // what a Clock needs of each delivery
+	macs     strings.Builder // every correct MAC, one after another
+	values   []string        // the MAC header values, each in macs
 }
+
+// macLen is the length of a MAC header value.
+const macLen = len(emitter.MACScheme) + 2*sha256.Size
 
 // signing is a session's signer, and its Forger, made for the first
 // forged delivery; read-only once Expand returns.
@@ -144,24 +162,36 @@ type signing struct {
 
 // begin starts the session of s that o says.
 func (x *expansion) begin(s *Scenario, o ExpandOptions) {
-	x.sig, x.start, x.id = &signing{signer: o.Signer}, o.Start, o.SessionID
+	x.sig, x.start = &signing{signer: o.Signer}, o.Start
 	if x.start.IsZero() {
 		x.start = time.Now()
 	}
+	x.sess = s.session(o)
+	x.id = x.sess.ID()
+	x.out = make([]Delivery, 0, s.deliveries)
+	x.buf = make([]byte, 0, min(s.bodies, s.deliveries*bodySizeHint))
+	x.payloads = make(emitter.Payload, 0, s.fields)
+	x.remakes = make([]remake, 0, len(s.plan))
+	x.macs.Grow(len(s.plan) * macLen)
+	x.values = make([]string, len(s.plan))
+}
+
+// session starts the session of s that o says: its ID, and the seed of
+// its generated values.
+func (s *Scenario) session(o ExpandOptions) *emitter.Session {
 	sessionSeed := seed.Mix(o.Seed ^ s.nameHash)
-	if x.id == "" {
-		x.id = s.SessionID
+	id := o.SessionID
+	if id == "" {
+		id = s.SessionID
 	}
-	if x.id == "" {
+	if id == "" {
 		idSeed := sessionSeed
 		if o.SessionSeed != 0 {
 			idSeed = seed.Mix(o.SessionSeed ^ s.nameHash)
 		}
-		x.id = NewSessionID(idSeed)
+		id = NewSessionID(idSeed)
 	}
-	x.sess = emitter.NewSession(x.id, seed.Mix(sessionSeed+1))
-	x.out = make([]Delivery, 0, s.deliveries)
-	x.buf = make([]byte, 0, s.deliveries*bodySizeHint)
+	return emitter.NewSession(id, seed.Mix(sessionSeed+1))
 }
 
 // bodies returns the body that is signed and the body that is sent, which
@@ -173,10 +203,11 @@ func (x *expansion) bodies(pl *planned, d *Delivery) (signed, sent []byte, err e
 	}
 	e := pl.emit
 	e.Time = x.start.Add(pl.at + pl.skew)
-	env, err := x.sess.Next(e)
+	env, payloads, err := x.sess.AppendNext(x.payloads, e)
 	if err != nil {
 		return nil, nil, err
 	}
+	x.payloads = payloads
 	d.Sequence = env.Sequence
 	x.env = env
 	if pl.faults.Drop {
@@ -191,6 +222,22 @@ func (x *expansion) bodies(pl *planned, d *Delivery) (signed, sent []byte, err e
 	env.Timestamp++
 	sent, x.buf, err = appendBody(x.buf, &env)
 	return signed, sent, err
+}
+
+// request is the POST of sent with the MAC header that f says, for signed.
+// A correct MAC is written to macs, whose String never copies and whose
+// written bytes never change, so that the session's MACs take one
+// allocation.
+func (x *expansion) request(f Faults, signed, sent []byte) emitter.Request {
+	if f.MAC != forgery.Valid || f.Tamper {
+		return x.sig.request(f, signed, sent)
+	}
+	var mac [macLen]byte
+	x.macs.Write(x.sig.signer.AppendMAC(mac[:0], signed))
+	all := x.macs.String()
+	k := len(all)/macLen - 1
+	x.values[k] = all[len(all)-macLen:]
+	return emitter.Request{Body: sent, Header: http.Header{emitter.HeaderMAC: x.values[k : k+1 : k+1]}}
 }
 
 // request is the POST of sent with the MAC header that f says, for signed.

@@ -14,8 +14,9 @@ import (
 // FuzzParse feeds the loader arbitrary bytes. It must never panic or hang;
 // every error must be FILE:LINE:COL with a position inside the file; and
 // whatever it accepts must expand into as many deliveries as Len says,
-// each envelope valid JSON. The seed corpus (the built-in library and
-// testdata/fuzz/FuzzParse) runs in every plain 'go test'.
+// each envelope valid JSON, and, when it has no faults, stream into the
+// same bytes as Expand and a Clock send. The seed corpus (the built-in
+// library and testdata/fuzz/FuzzParse) runs in every plain 'go test'.
 func FuzzParse(f *testing.F) {
 	files, _ := fs.Glob(library, "library/*.yaml")
 	for _, name := range files {
@@ -52,6 +53,9 @@ func FuzzParse(f *testing.F) {
 			if d.Sequence >= 0 && !json.Valid(d.Request.Body) {
 				t.Fatalf("invalid JSON envelope: %s", d.Request.Body)
 			}
+		}
+		if s.faulted == nil && len(ds) > 0 {
+			checkStreamMatches(t, s, ExpandOptions{Seed: 1, Signer: signer})
 		}
 	})
 }

@@ -56,9 +56,13 @@ func (p *parser) planStep(s *Scenario, i int, at *yaml.Node, envelope int) bool 
 		copyLabel = label + ", duplicate"
 	}
 	payload := mergePayload(st, 0) // shared by the repetitions unless each: varies it
-	body := len(st.Faults.Raw)
+	body, fields := len(st.Faults.Raw), 0
 	if st.Faults.Raw == nil {
 		body = envelope + jsonSize(st.Event) + jsonSize(st.Payload) + jsonSize(st.Extra)
+		fields = catalogFields(st.Event) + len(payload)
+	}
+	if st.Faults.Any() && s.faulted == nil {
+		s.faulted = st
 	}
 	for r := 0; r < st.Repeat; r++ {
 		if len(s.plan) == maxDeliveries {
@@ -105,9 +109,20 @@ func (p *parser) planStep(s *Scenario, i int, at *yaml.Node, envelope int) bool 
 			p.errorf(at, "the scenario's bodies add up to over %d MiB by this step: send smaller values or split the scenario", maxBodyBytes>>20)
 			return false
 		}
+		s.fields += fields
 		s.plan = append(s.plan, pl)
 	}
 	return true
+}
+
+// catalogFields is how many payload fields the catalog gives event, none
+// for a custom one.
+func catalogFields(event string) int {
+	ev, err := emitter.LookupEvent(event)
+	if err != nil {
+		return 0
+	}
+	return len(ev.Fields)
 }
 
 // checkReorders reports each reorder that has no later event sent to swap

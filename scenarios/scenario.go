@@ -5,8 +5,10 @@
 // overrides, a delay on the session's virtual clock, repetition, and
 // delivery faults with the answer a correct receiver gives. Parse checks a
 // file strictly and reports every problem as FILE:LINE:COL; Expand makes a
-// session's deliveries from a seed, cheaply enough for the load generator;
-// Runner sends them in order. A step's MAC fault is one of package
+// session's deliveries from a seed, and a Clock stamps them when sent;
+// Runner sends them in order. A Stream makes a fault-free session's events
+// one at a time, each stamped and signed as it is sent and allocating
+// nothing, for the load generator. A step's MAC fault is one of package
 // forgery's, so that a forgery added there is at once a scenario's to use.
 // The built-in library (Builtin, Journeys) is embedded in the binary.
 // docs/scenarios.md at the repository's root is the schema reference.
@@ -53,8 +55,12 @@ type Scenario struct {
 	plan       []planned
 	deliveries int
 	bodies     int // bytes, at most
+	fields     int // payload fields the session's events make room for
 	duration   time.Duration
 	nameHash   uint64
+	// faulted is the first step with delivery faults, which a Stream
+	// cannot send; nil when there is none.
+	faulted *Step
 }
 
 // HasTag reports whether the scenario carries tag.
