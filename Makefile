@@ -25,6 +25,7 @@ examples: build
 # from real pages with realistic sessions; not part of 'make test'.
 screenshots:
 	$(GO) test -count=1 -run '^TestScreenshot$$' ./inspector -screenshot $(CURDIR)/docs/inspector.png
+	$(GO) test -count=1 -run '^TestScreenshot$$' ./htmlreport -screenshot $(CURDIR)/docs/report.png
 	$(GO) test -count=1 -run '^TestBrowserJourneys$$' ./examples/app -screenshot-dir $(CURDIR)/docs
 
 bench:

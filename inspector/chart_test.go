@@ -1,8 +1,13 @@
 package inspector
 
 import (
+	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/wmsmock/wms-mock/emitter"
+	"github.com/wmsmock/wms-mock/receiver"
 )
 
 func TestOutcomes(t *testing.T) {
@@ -23,40 +28,27 @@ func TestOutcomes(t *testing.T) {
 	}
 }
 
-func TestChartFloorsAFailedMeasurement(t *testing.T) {
-	c := lineChart{title: "t", xLabel: "result", yUnit: "dB", floor: snrFloor,
-		series: []chartSeries{{name: "m", points: []chartPoint{{1, 2.5}, {2, -100}, {3, 6}}}}}
-	svg := string(c.svg())
+// TestSNRChartFloorsAFailedMeasurement: a failed measurement's -100 dB is
+// drawn on the -20 floor, labelled, so that it does not flatten the rest
+// (svgchart's own tests cover the drawing; this one the inspector's use).
+func TestSNRChartFloorsAFailedMeasurement(t *testing.T) {
+	var events []receiver.Record
+	for i, snr := range []string{"2.5", "-100", "6"} {
+		rec := receiver.Record{}
+		rec.Event = emitter.EventIntermediateResults
+		rec.Payload = json.RawMessage(`{"snr":` + snr + `,"sequence":` + strconv.Itoa(i+1) + `}`)
+		events = append(events, rec)
+	}
+	events = append(events, receiver.Record{Envelope: receiver.Envelope{Event: "SCAN_COMPLETED"}})
+	svg := string(snrChart(events))
 	if !strings.Contains(svg, "▼ -100") || !strings.Contains(svg, ">-20<") || strings.Contains(svg, ">-100<") {
 		t.Errorf("a -100 dB point is not drawn on a -20 floor, labelled:\n%s", svg)
 	}
-	if strings.Count(svg, "<circle") != 3 {
-		t.Errorf("want 3 points:\n%s", svg)
+	if strings.Count(svg, "<circle") != 3 || !strings.HasPrefix(svg, `<svg xmlns="http://www.w3.org/2000/svg"`) {
+		t.Errorf("want an SVG document of 3 points:\n%s", svg)
 	}
-	empty := string(lineChart{title: "t", empty: "nothing <yet>"}.svg())
-	if !strings.Contains(empty, "nothing &lt;yet&gt;") || strings.Contains(empty, "<path") {
+	empty := string(snrChart(nil))
+	if !strings.Contains(empty, "No intermediate results yet") || strings.Contains(empty, "<path") {
 		t.Errorf("empty chart = %s", empty)
-	}
-}
-
-func TestTicks(t *testing.T) {
-	for _, c := range []struct {
-		lo, hi float64
-		n      int
-		whole  bool
-		want   string
-	}{
-		{1.8, 12.1, 5, false, "0 5 10 15"},
-		{-20, 6, 5, false, "-20 -10 0 10"},
-		{1, 5, 10, true, "1 2 3 4 5"},
-		{1, 1, 10, true, "0 1 2"},
-	} {
-		var got []string
-		for _, v := range ticks(c.lo, c.hi, c.n, c.whole) {
-			got = append(got, label(v))
-		}
-		if g := strings.Join(got, " "); g != c.want {
-			t.Errorf("ticks(%v, %v) = %s, want %s", c.lo, c.hi, g, c.want)
-		}
 	}
 }

@@ -4,13 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/wmsmock/wms-mock/conformance"
 	"github.com/wmsmock/wms-mock/emitter"
+	"github.com/wmsmock/wms-mock/htmlreport"
 )
 
 // conformanceOptions are conformance's flags and arguments.
@@ -21,11 +25,13 @@ type conformanceOptions struct {
 	seed        uint64
 	junit       string
 	jsonReport  string
+	htmlReport  string
 	burst       int
 	strict      bool
 	scenarios   []string // --scenarios, then the arguments after them
 
-	url string // --url or $WMS_WEBHOOK_URL
+	url  string      // --url or $WMS_WEBHOOK_URL
+	html *htmlReport // --html-report, when given
 }
 
 func newConformanceCmd(std *stdio) *cobra.Command {
@@ -43,6 +49,7 @@ MAC, never the secret), the answer, and what a correct receiver does.
 
   WMS_MAC_SECRET=... wms-mock conformance --url https://staging.example/webhook
   wms-mock conformance --url URL --secret-file secret.txt --junit-report junit.xml
+  wms-mock conformance --url URL --html-report report.html   a page to attach to a ticket
   wms-mock conformance --url URL --label-filter 'must && !timing'
   wms-mock conformance --url URL --scenarios qa/refund.yaml qa/retry.yaml
 
@@ -66,6 +73,13 @@ reports asked for, a run that cannot start too.`,
 		ValidArgsFunction: completeScenarios,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.scenarios = append(o.scenarios, args...)
+			if o.htmlReport != "" {
+				var err error
+				if o.html, err = newHTMLReport(o.htmlReport, o.jsonReport); err != nil {
+					return err
+				}
+				defer o.html.close()
+			}
 			if err := o.complete(std); err != nil {
 				o.reportSetup(err)
 				return err
@@ -80,6 +94,7 @@ reports asked for, a run that cannot start too.`,
 	fs.Uint64Var(&o.seed, "seed", 0, "seed of generated values such as SNR and constraints (0: random; session and measurement IDs are fresh on every run)")
 	fs.StringVar(&o.junit, "junit-report", "", "write a JUnit XML report to `FILE`, for CI")
 	fs.StringVar(&o.jsonReport, "json-report", "", "write the suite's JSON report to `FILE` (docs/report-json.md)")
+	fs.StringVar(&o.htmlReport, "html-report", "", "write a self-contained HTML report to `FILE`, to open in a browser or attach to a ticket")
 	fs.IntVar(&o.burst, "burst", conformance.DefaultBurst, "sessions sent at once by the burst spec")
 	fs.BoolVar(&o.strict, "strict", false, "fail the run on a failed should spec too (exit 1), for CI that gates on them")
 	fs.StringArrayVar(&o.scenarios, "scenarios", nil, "add each scenario (a YAML `FILE` or a built-in name) as a spec, labelled scenario; further arguments are scenarios too")
@@ -100,19 +115,28 @@ func (o *conformanceOptions) complete(std *stdio) error {
 	if o.url == "" {
 		return fmt.Errorf("%v: none given: pass --url or set WMS_WEBHOOK_URL", emitter.ErrBadURL)
 	}
+	if o.html != nil {
+		// Checked as the suite checks its own reports, before anything
+		// is sent.
+		return htmlreport.Writable(o.html.path)
+	}
 	return nil
 }
 
 // config is the suite's Config from the flags, without the signer and
 // the scenarios.
 func (o *conformanceOptions) config() conformance.Config {
+	jsonReport := o.jsonReport
+	if o.html != nil {
+		jsonReport = o.html.json
+	}
 	return conformance.Config{
 		URL:           o.url,
 		Timeout:       o.target.timeout,
 		Seed:          o.seed,
 		LabelFilter:   o.labelFilter,
 		JUnitReport:   o.junit,
-		JSONReport:    o.jsonReport,
+		JSONReport:    jsonReport,
 		Burst:         o.burst,
 		Strict:        o.strict,
 		ClientOptions: o.target.tlsOptions(),
@@ -123,7 +147,11 @@ func (o *conformanceOptions) config() conformance.Config {
 // the suite runs, so that CI shows what to fix; a report that cannot be
 // written is left out, since the mistake is already on stderr.
 func (o *conformanceOptions) reportSetup(err error) {
-	_ = conformance.ReportSetupError(o.config(), err)
+	cfg := o.config()
+	_ = conformance.ReportSetupError(cfg, err)
+	if o.html != nil {
+		_ = o.html.write(cfg, err)
+	}
 }
 
 // runConformance runs the suite against the webhook.
@@ -142,6 +170,10 @@ func runConformance(ctx context.Context, o *conformanceOptions, std *stdio) int 
 	cfg.Signer, cfg.Scenarios = signer, list
 	cfg.Out, cfg.Color = std.out, isTerminal(std.out) && std.getenv("NO_COLOR") == ""
 	sum, err := conformance.Run(ctx, cfg)
+	var htmlErr error
+	if o.html != nil {
+		htmlErr = o.html.write(cfg, err)
+	}
 	switch {
 	case errors.Is(err, conformance.ErrConfig):
 		// The suite's own checks of its configuration (the label filter,
@@ -150,9 +182,21 @@ func runConformance(ctx context.Context, o *conformanceOptions, std *stdio) int 
 		return exitUsage
 	case errors.Is(err, conformance.ErrInterrupted):
 		fmt.Fprintf(std.errOut, "wms-mock conformance: interrupted (%s): the results are partial and are no verdict on the receiver\n", sum.Interruption)
+		if htmlErr != nil {
+			fmt.Fprintf(std.errOut, "wms-mock conformance: %s\n", firstLine(htmlErr.Error()))
+		}
 		return interruptedExit(ctx)
 	case err != nil:
-		return setupError(std, "conformance", err)
+		code := setupError(std, "conformance", err)
+		if htmlErr != nil && errors.Is(err, conformance.ErrReport) {
+			// The JSON report the page is made from is the one missing.
+			fmt.Fprintf(std.errOut, "wms-mock conformance: %s\n", firstLine(htmlErr.Error()))
+		}
+		return code
+	case htmlErr != nil:
+		// As for the suite's own reports: the specs ran, and their
+		// results are printed.
+		return setupError(std, "conformance", htmlErr)
 	case !sum.OK():
 		return exitFail
 	}
@@ -204,4 +248,54 @@ func wrapList(words []string, indent string, width int) string {
 	}
 	b.WriteString(line)
 	return b.String()
+}
+
+// htmlReport is an HTML report asked for. It is made from the JSON report
+// the suite writes, its one record of a run, so that the two never
+// disagree: into --json-report's file when that is asked for too, or
+// into a file of its own.
+type htmlReport struct {
+	path    string    // the page
+	json    string    // the JSON report it is made from
+	dir     string    // where its own JSON reports go; removed by close
+	started time.Time // a JSON report from before is another run's
+}
+
+// newHTMLReport prepares the HTML report at path, made from jsonPath or,
+// when that is empty, from a JSON report of its own.
+func newHTMLReport(path, jsonPath string) (*htmlReport, error) {
+	dir, err := os.MkdirTemp("", "wms-mock-report-")
+	if err != nil {
+		return nil, fmt.Errorf("cannot make the HTML report %s: no temporary directory: %w", path, err)
+	}
+	h := &htmlReport{path: path, json: jsonPath, dir: dir, started: time.Now()}
+	if h.json == "" {
+		h.json = filepath.Join(dir, "report.json")
+	}
+	return h, nil
+}
+
+func (h *htmlReport) close() { os.RemoveAll(h.dir) }
+
+// write makes the page from the JSON report of the run of cfg, which
+// ended with runErr. When that run stopped before it began because the
+// JSON report's own file cannot be written, the page says so from a
+// report of its own, so that it is written whenever the JUnit report is.
+func (h *htmlReport) write(cfg conformance.Config, runErr error) error {
+	rep, err := htmlreport.ReadFile(h.json)
+	if err == nil {
+		if at, perr := time.Parse(time.RFC3339Nano, rep.StartedAt); perr != nil || at.Before(h.started.Round(0)) {
+			err = fmt.Errorf("%s is the report of an earlier run", h.json)
+		}
+	}
+	if err != nil && errors.Is(runErr, conformance.ErrConfig) {
+		cfg.JUnitReport, cfg.JSONReport = "", filepath.Join(h.dir, "setup.json")
+		if err = conformance.ReportSetupError(cfg, runErr); err == nil {
+			rep, err = htmlreport.ReadFile(cfg.JSONReport)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("cannot write the report %s: its JSON report cannot be read: %w", h.path, err)
+	}
+	return htmlreport.WriteFile(h.path, rep)
 }

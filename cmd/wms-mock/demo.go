@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"text/tabwriter"
 	"time"
 
@@ -14,6 +16,7 @@ import (
 
 	"github.com/wmsmock/wms-mock/conformance"
 	"github.com/wmsmock/wms-mock/emitter"
+	"github.com/wmsmock/wms-mock/htmlreport"
 	"github.com/wmsmock/wms-mock/internal/humanize"
 	"github.com/wmsmock/wms-mock/receiver"
 	"github.com/wmsmock/wms-mock/scenarios"
@@ -21,9 +24,10 @@ import (
 
 // demoOptions are demo's flags.
 type demoOptions struct {
-	seed    uint64
-	events  string
-	inspect inspectFlags
+	seed       uint64
+	events     string
+	htmlReport string
+	inspect    inspectFlags
 }
 
 func newDemoCmd(std *stdio) *cobra.Command {
@@ -40,9 +44,12 @@ the callback, runs the conformance suite against the receiver, and prints a
 summary: deliveries, events per kind, contract findings, verdict. Nothing
 leaves the machine. Exit 0 when every delivery was accepted, the journeys
 broke no part of the documented contract, and every must spec passed.
+The suite's HTML report is written to --html-report (by default
+wms-mock-report.html in the temporary directory), and its path printed.
 
   wms-mock demo
   wms-mock demo --events demo.jsonl     keep what the receiver stored
+  wms-mock demo --html-report r.html    write the suite's HTML report there
   wms-mock demo --inspect 127.0.0.1:8081
                                         then look at it all in a browser; the
                                         receiver stays up until Ctrl-C`,
@@ -52,11 +59,15 @@ broke no part of the documented contract, and every must spec passed.
 			if err := o.inspect.validate(std); err != nil {
 				return err
 			}
+			if err := htmlreport.Writable(o.htmlReport); err != nil {
+				return err
+			}
 			return exited(runDemo(cmd.Context(), o, std))
 		},
 	}
 	cmd.Flags().Uint64Var(&o.seed, "seed", 1, "seed for generated values: the same seed sends the same values (in new sessions: session IDs are fresh every run)")
 	cmd.Flags().StringVar(&o.events, "events", "", "store accepted events in `FILE` (JSON lines) instead of memory")
+	cmd.Flags().StringVar(&o.htmlReport, "html-report", filepath.Join(os.TempDir(), "wms-mock-report.html"), "write the conformance suite's HTML report to `FILE`")
 	o.inspect.register(cmd.Flags())
 	return cmd
 }
@@ -98,12 +109,25 @@ func runDemo(ctx context.Context, o *demoOptions, std *stdio) int {
 	d.roundTrip = playRoundTrip(ctx, std.out, url, signer, rcv, o.seed)
 
 	fmt.Fprintln(std.out, "\nConformance suite against the reference receiver:")
-	d.suite, d.suiteErr = conformance.Run(ctx, conformance.Config{URL: url, Signer: signer, Seed: o.seed, Out: std.out, Color: isTerminal(std.out)})
+	html, err := newHTMLReport(o.htmlReport, "")
+	if err != nil {
+		stopReceiver()
+		return setupError(std, "demo", err)
+	}
+	defer html.close()
+	cfg := conformance.Config{URL: url, Signer: signer, Seed: o.seed, JSONReport: html.json, Out: std.out, Color: isTerminal(std.out)}
+	d.suite, d.suiteErr = conformance.Run(ctx, cfg)
+	htmlErr := html.write(cfg, d.suiteErr)
 	if insp == nil {
 		d.stopErr = stopReceiver()
 	}
 	d.stats = rcv.Stats()
 	ok := d.print(std.out)
+	if htmlErr != nil {
+		fmt.Fprintf(std.errOut, "wms-mock demo: %s\n", firstLine(htmlErr.Error()))
+	} else {
+		fmt.Fprintf(std.out, "\nThe conformance report, to open in a browser: %s\n", html.path)
+	}
 	if insp != nil {
 		// The receiver stays up, so that a new user can look at what was
 		// sent, and send more.
@@ -116,7 +140,10 @@ func runDemo(ctx context.Context, o *demoOptions, std *stdio) int {
 			ok = false
 		}
 	}
-	if !ok {
+	switch {
+	case htmlErr != nil:
+		return exitUsage // as conformance does when a report cannot be written
+	case !ok:
 		return exitFail
 	}
 	return exitOK

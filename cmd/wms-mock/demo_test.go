@@ -15,7 +15,8 @@ import (
 
 func TestDemoRunsEverythingAgainstTheReferenceReceiver(t *testing.T) {
 	events := filepath.Join(t.TempDir(), "events.jsonl")
-	r := runBinary(t, nil, "", "demo", "--events", events)
+	tmp := t.TempDir()
+	r := runBinary(t, []string{"TMPDIR=" + tmp}, "", "demo", "--events", events)
 	if r.code != 0 {
 		t.Fatalf("demo exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
@@ -39,6 +40,37 @@ func TestDemoRunsEverythingAgainstTheReferenceReceiver(t *testing.T) {
 
 	if lines := storedOnce(t, events); lines < 163 {
 		t.Errorf("events file holds %d events, the journeys alone send 163", lines)
+	}
+	// The suite's HTML report, where --html-report's default puts it.
+	page := filepath.Join(tmp, "wms-mock-report.html")
+	if !strings.Contains(r.stdout, "The conformance report, to open in a browser: "+page+"\n") {
+		t.Errorf("demo does not print the report's path %s:\n%s", page, r.stdout)
+	}
+	if p := readHTML(t, page); p.verdict != "PASS" || len(p.verdicts) != 35 {
+		t.Errorf("the demo's HTML report: verdict %q, %d specs", p.verdict, len(p.verdicts))
+	}
+	if left, _ := filepath.Glob(filepath.Join(tmp, "wms-mock-report-*")); len(left) > 0 {
+		t.Errorf("demo left temporary files behind: %v", left)
+	}
+}
+
+// TestDemoHTMLReport: --html-report puts the page where it says; a path
+// that cannot be written stops the demo with one line, before anything
+// is sent.
+func TestDemoHTMLReport(t *testing.T) {
+	page := filepath.Join(t.TempDir(), "reports", "demo.html")
+	r := runBinary(t, nil, "", "demo", "--html-report", page)
+	if r.code != exitOK || !strings.Contains(r.stdout, "to open in a browser: "+page) {
+		t.Fatalf("demo --html-report: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	readHTML(t, page)
+	file := filepath.Join(t.TempDir(), "a-file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = runBinary(t, nil, "", "demo", "--html-report", filepath.Join(file, "demo.html"))
+	if r.code != exitUsage || r.stdout != "" || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 || !strings.Contains(r.stderr, "cannot write the report") {
+		t.Errorf("an unwritable --html-report: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
 }
 
@@ -78,12 +110,13 @@ func storedOnce(t *testing.T, events string) int {
 // that changed, and the demo passes again, judging its own journeys only.
 func TestDemoTwiceOnTheSameEventsFile(t *testing.T) {
 	events := filepath.Join(t.TempDir(), "events.jsonl")
-	first := runBinary(t, nil, "", "demo", "--events", events)
+	env := []string{"TMPDIR=" + t.TempDir()}
+	first := runBinary(t, env, "", "demo", "--events", events)
 	if first.code != exitOK {
 		t.Fatalf("first demo: exit %d\n%s%s", first.code, first.stdout, first.stderr)
 	}
 	n := storedOnce(t, events)
-	second := runBinary(t, nil, "", "demo", "--events", events)
+	second := runBinary(t, env, "", "demo", "--events", events)
 	if second.code != exitOK || !strings.Contains(second.stdout, "verdict: ok") {
 		t.Fatalf("second demo: exit %d\n%s%s", second.code, second.stdout, second.stderr)
 	}

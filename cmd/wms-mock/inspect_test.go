@@ -92,7 +92,7 @@ func TestInspectFlagErrors(t *testing.T) {
 // verdict.
 func TestDemoInspectKeepsTheReceiverUp(t *testing.T) {
 	cmd := exec.Command(binary(t), "demo", "--inspect", "127.0.0.1:0")
-	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + t.TempDir()}
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + t.TempDir(), "TMPDIR=" + t.TempDir()}
 	stdout, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
