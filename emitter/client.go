@@ -23,6 +23,10 @@ const DefaultTimeout = 10 * time.Second
 // answering with an endless body cannot stall or exhaust the emitter.
 const DefaultBodyCap = 64 << 10
 
+// DefaultMaxConns is the connection limit when WithMaxConns gives none:
+// the sessions of a scenario run, with room.
+const DefaultMaxConns = 64
+
 // Client delivers requests to one webhook URL as WMS would: one request per
 // event, a deadline on each, no redirect followed. It keeps a connection
 // pool, so one Client serves every session of a run.
@@ -39,17 +43,17 @@ type Client struct {
 // up front, so that a bad setup is one error before any delivery rather
 // than a failure on each.
 func NewClient(rawURL string, opts ...Option) (*Client, error) {
-	cfg := clientConfig{timeout: DefaultTimeout, bodyCap: DefaultBodyCap, maxConns: 64}
+	cfg := clientConfig{timeout: DefaultTimeout, bodyCap: DefaultBodyCap, maxConns: DefaultMaxConns}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	if err := checkURL(rawURL); err != nil {
+	if err := CheckURL(rawURL); err != nil {
 		return nil, err
 	}
 	if cfg.timeout <= 0 {
 		return nil, fmt.Errorf("the delivery timeout must be positive, got %v", cfg.timeout)
 	}
-	tlsConf, err := cfg.tlsConfig()
+	tlsConf, err := TLSConfig(cfg.caFile, cfg.insecure)
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +138,7 @@ func (c *Client) attempt(parent context.Context, r Request) Attempt {
 	if err != nil {
 		class, msg := c.classify(ctx, parent, err)
 		if class == FailTimeout && !connected.Load() {
-			class, msg = FailConnect, fmt.Sprintf("no connection within %v: check the host and port in the URL, and any firewall between", c.timeout)
+			class, msg = FailConnect, ConnectMessage(c.timeout)
 		}
 		return Attempt{Latency: time.Since(start), Class: class, Message: msg}
 	}
@@ -143,7 +147,7 @@ func (c *Client) attempt(parent context.Context, r Request) Attempt {
 	a := Attempt{Status: resp.StatusCode, Latency: time.Since(start), Body: kept, BodySize: n}
 	switch {
 	case n > c.bodyCap:
-		a.Class, a.Message = FailTooLarge, fmt.Sprintf("the answer's body is over %d bytes: a webhook should answer with a short body", c.bodyCap)
+		a.Class, a.Message = FailTooLarge, BodyTooLargeMessage(c.bodyCap)
 	case err != nil:
 		a.Class, a.Message = c.classify(ctx, parent, err)
 	}
@@ -159,13 +163,13 @@ func (c *Client) newRequest(ctx context.Context, r Request) (*http.Request, erro
 // up to one byte past the cap, so that a recorded answer holds a small
 // prefix, not the whole read buffer, and an endless body ends the read.
 func (c *Client) readAnswer(body io.Reader) (kept []byte, n int64, err error) {
-	var prefix [bodyPrefixLen]byte
+	var prefix [BodyPrefixLen]byte
 	k, err := io.ReadFull(body, prefix[:])
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		err = nil
 	}
 	n = int64(k)
-	if err == nil && k == bodyPrefixLen {
+	if err == nil && k == BodyPrefixLen {
 		var rest int64
 		rest, err = io.Copy(io.Discard, io.LimitReader(body, c.bodyCap+1-n))
 		n += rest

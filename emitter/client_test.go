@@ -3,7 +3,6 @@ package emitter
 import (
 	"bytes"
 	"context"
-	"encoding/pem"
 	"io"
 	"net"
 	"net/http"
@@ -15,6 +14,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/wmsmock/wms-mock/internal/testnet"
 )
 
 func newTestClient(t testing.TB, url string, opts ...Option) *Client {
@@ -29,8 +30,8 @@ func newTestClient(t testing.TB, url string, opts ...Option) *Client {
 
 func TestRawRequestSpellsTheHeaderAsDocumented(t *testing.T) {
 	captured := make(chan []byte, 1)
-	url := rawServer(t, func(c net.Conn, done <-chan struct{}) {
-		raw, _ := readRequest(c)
+	url := testnet.RawServer(t, func(c net.Conn, done <-chan struct{}) {
+		raw, _ := testnet.ReadRequest(c)
 		captured <- raw
 		io.WriteString(c, "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n")
 		c.Close()
@@ -84,7 +85,7 @@ func TestAnswerBodyPrefixIsKept(t *testing.T) {
 	}))
 	defer srv.Close()
 	out := newTestClient(t, srv.URL).Send(context.Background(), SignedRequest(testSigner(t), []byte(`{}`)))
-	if out.Status != 400 || out.OK() || out.BodySize != 2014 || len(out.Body) != bodyPrefixLen || !bytes.HasPrefix(out.Body, []byte("bad envelope: z")) {
+	if out.Status != 400 || out.OK() || out.BodySize != 2014 || len(out.Body) != BodyPrefixLen || !bytes.HasPrefix(out.Body, []byte("bad envelope: z")) {
 		t.Errorf("status %d size %d prefix %q", out.Status, out.BodySize, out.Body[:20])
 	}
 }
@@ -95,7 +96,7 @@ func TestRecordedAnswerKeepsOnlyItsPrefix(t *testing.T) {
 	}))
 	defer srv.Close()
 	out := newTestClient(t, srv.URL).Send(context.Background(), SignedRequest(testSigner(t), []byte(`{}`)))
-	if !out.OK() || out.BodySize != 60<<10 || cap(out.Body) > bodyPrefixLen {
+	if !out.OK() || out.BodySize != 60<<10 || cap(out.Body) > BodyPrefixLen {
 		t.Errorf("size %d, kept len %d cap %d", out.BodySize, len(out.Body), cap(out.Body))
 	}
 }
@@ -103,11 +104,7 @@ func TestRecordedAnswerKeepsOnlyItsPrefix(t *testing.T) {
 func TestTLS(t *testing.T) {
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	defer srv.Close()
-	caFile := filepath.Join(t.TempDir(), "ca.pem")
-	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
-	if err := os.WriteFile(caFile, pemBytes, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	caFile := testnet.CAFile(t, srv)
 	s := testSigner(t)
 	send := func(url string, opts ...Option) Outcome {
 		return newTestClient(t, url, append(opts, WithTimeout(2*time.Second))...).Send(context.Background(), SignedRequest(s, []byte(`{}`)))
@@ -137,7 +134,11 @@ func TestTLS(t *testing.T) {
 }
 
 func TestCanceledContextStopsDelivery(t *testing.T) {
-	url := rawServer(t, func(c net.Conn, done <-chan struct{}) { readRequest(c); hold(done, 2*time.Second); c.Close() })
+	url := testnet.RawServer(t, func(c net.Conn, done <-chan struct{}) {
+		testnet.ReadRequest(c)
+		testnet.Hold(done, 2*time.Second)
+		c.Close()
+	})
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(50*time.Millisecond, cancel)
 	out := newTestClient(t, url, WithRetry(Retry{Max: 5})).Send(ctx, SignedRequest(testSigner(t), []byte(`{}`)))
@@ -152,8 +153,16 @@ func TestNoGoroutineOutlivesDeliveries(t *testing.T) {
 	t.Run("deliveries", func(t *testing.T) {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 		t.Cleanup(srv.Close)
-		hang := rawServer(t, func(c net.Conn, done <-chan struct{}) { readRequest(c); hold(done, time.Second); c.Close() })
-		reset := rawServer(t, func(c net.Conn, done <-chan struct{}) { readRequest(c); c.(*net.TCPConn).SetLinger(0); c.Close() })
+		hang := testnet.RawServer(t, func(c net.Conn, done <-chan struct{}) {
+			testnet.ReadRequest(c)
+			testnet.Hold(done, time.Second)
+			c.Close()
+		})
+		reset := testnet.RawServer(t, func(c net.Conn, done <-chan struct{}) {
+			testnet.ReadRequest(c)
+			c.(*net.TCPConn).SetLinger(0)
+			c.Close()
+		})
 		s := testSigner(t)
 		for _, url := range []string{srv.URL, hang, reset} {
 			c, _ := NewClient(url, WithTimeout(100*time.Millisecond), WithRetry(Retry{Max: 1, Base: time.Millisecond}))

@@ -2,16 +2,10 @@ package emitter
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
-	"fmt"
 	"io"
-	"net"
 	"strings"
 	"syscall"
-
-	"github.com/wmsmock/wms-mock/internal/humanize"
 )
 
 // FailureClass names why a delivery got no usable answer. Reports, the
@@ -62,50 +56,27 @@ func FailureClasses() []FailureClass {
 // says what to check. ctx is the attempt's deadline, parent the caller's
 // context: only the parent's end is a cancellation.
 func (c *Client) classify(ctx, parent context.Context, err error) (FailureClass, string) {
-	var dnsErr *net.DNSError
-	var certErr *tls.CertificateVerificationError
-	var hostErr x509.HostnameError
-	var authErr x509.UnknownAuthorityError
-	var recErr tls.RecordHeaderError
 	text := err.Error()
+	dnsMsg, isDNS := DNSFailure(err)
+	tlsClass, tlsMsg, isTLS := ClassifyTLS(err)
 	switch {
 	case parent.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded):
-		return FailCanceled, "delivery canceled"
-	case errors.As(err, &dnsErr):
-		return FailDNS, fmt.Sprintf("cannot resolve %q: check the host name in the URL", dnsErr.Name)
-	case errors.Is(ctx.Err(), context.DeadlineExceeded) || isTimeout(err):
-		return FailTimeout, fmt.Sprintf("no complete answer within %v: the receiver must answer before the deadline (--timeout)", c.timeout)
+		return FailCanceled, CanceledMessage
+	case isDNS:
+		return FailDNS, dnsMsg
+	case errors.Is(ctx.Err(), context.DeadlineExceeded) || IsTimeout(err):
+		return FailTimeout, TimeoutMessage(c.timeout)
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return FailRefused, "connection refused: is the receiver running and listening on that port?"
-	case errors.As(err, &hostErr), errors.As(err, &authErr), errors.As(err, &certErr):
-		return FailTLS, "TLS certificate not trusted (" + oneLine(text) + "): fix the certificate, pass --ca-cert FILE, or --insecure for a self-signed staging endpoint"
-	case strings.Contains(text, "server gave HTTP response to HTTPS client"):
-		return FailTLS, "the receiver answered in plain HTTP to an https:// URL: use http:// for it"
-	case errors.As(err, &recErr), strings.Contains(text, "tls:"):
-		return FailTLS, "TLS handshake failed (" + oneLine(text) + ")"
+		return FailRefused, RefusedMessage
+	case isTLS:
+		return tlsClass, tlsMsg
 	case strings.Contains(text, "server response headers exceeded"):
-		return FailTooLarge, fmt.Sprintf("the answer's headers are over %d bytes", c.bodyCap)
+		return FailTooLarge, HeadersTooLargeMessage(c.bodyCap)
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return FailReset, "the receiver closed the connection before a full answer (if it serves HTTPS, the URL must start with https://)"
+		return FailReset, ResetMessage
 	case strings.Contains(text, "malformed HTTP"), strings.Contains(text, "HTTP/1.x transport connection broken"):
-		return FailProtocol, "the answer is not HTTP (" + oneLine(text) + ")"
+		return FailProtocol, ProtocolMessage(err)
 	default:
-		return FailOther, oneLine(text)
+		return FailOther, ErrorLine(err)
 	}
-}
-
-// isTimeout reports whether err is a network timeout that the attempt's
-// context did not see, such as a dial or TLS handshake deadline.
-func isTimeout(err error) bool {
-	var ne net.Error
-	return errors.As(err, &ne) && ne.Timeout()
-}
-
-// maxErrorText bounds the transport error quoted in a message, so that a
-// message stays one readable line.
-const maxErrorText = 300
-
-// oneLine fits a transport error's text into a one-line message.
-func oneLine(s string) string {
-	return humanize.Clip(strings.ReplaceAll(s, "\n", " "), maxErrorText)
 }

@@ -2,7 +2,9 @@ package emitter
 
 import (
 	"context"
-	"io"
+	"crypto/tls"
+	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -16,62 +18,19 @@ import (
 
 func TestDeliveryFailureClasses(t *testing.T) {
 	const deadline = 400 * time.Millisecond
-	hang := rawServer(t, func(c net.Conn, done <-chan struct{}) { readRequest(c); hold(done, 5*deadline); c.Close() })
-	neverRead := rawServer(t, func(c net.Conn, done <-chan struct{}) { hold(done, 5*deadline); c.Close() })
-	dribble := rawServer(t, func(c net.Conn, done <-chan struct{}) {
-		readRequest(c)
-		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n")
-		for range 20 {
-			if _, err := c.Write([]byte("x")); err != nil {
-				break
-			}
-			hold(done, deadline/4)
-		}
-		c.Close()
-	})
-	reset := rawServer(t, func(c net.Conn, done <-chan struct{}) {
-		readRequest(c)
-		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial")
-		c.(*net.TCPConn).SetLinger(0)
-		c.Close()
-	})
-	notHTTP := rawServer(t, func(c net.Conn, done <-chan struct{}) {
-		readRequest(c)
-		io.WriteString(c, "SSH-2.0-OpenSSH_9.2\r\nProtocol mismatch.\r\n")
-		c.Close()
-	})
-	endless := rawServer(t, func(c net.Conn, done <-chan struct{}) {
-		readRequest(c)
-		io.WriteString(c, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
-		chunk := "1000\r\n" + strings.Repeat("x", 0x1000) + "\r\n"
-		for range 1000 {
-			if _, err := io.WriteString(c, chunk); err != nil {
-				break
-			}
-		}
-		c.Close()
-	})
-	hugeHeader := rawServer(t, func(c net.Conn, done <-chan struct{}) {
-		readRequest(c)
-		io.WriteString(c, "HTTP/1.1 200 OK\r\nX-Big: "+strings.Repeat("y", 200<<10)+"\r\n\r\n")
-		c.Close()
-	})
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	refused := "http://" + ln.Addr().String() + "/"
-	ln.Close()
-
+	h := testnet.HostileReceivers(t, deadline)
 	cases := []struct {
 		name, url string
 		want      FailureClass
 	}{
-		{"answers never", hang, FailTimeout},
-		{"never reads", neverRead, FailTimeout},
-		{"one byte at a time", dribble, FailTimeout},
-		{"resets mid-answer", reset, FailReset},
-		{"not HTTP", notHTTP, FailProtocol},
-		{"endless body", endless, FailTooLarge},
-		{"huge header", hugeHeader, FailTooLarge},
-		{"refused", refused, FailRefused},
+		{"answers never", h.Hang, FailTimeout},
+		{"never reads", h.NeverRead, FailTimeout},
+		{"one byte at a time", h.Dribble, FailTimeout},
+		{"resets mid-answer", h.Reset, FailReset},
+		{"not HTTP", h.NotHTTP, FailProtocol},
+		{"endless body", h.Endless, FailTooLarge},
+		{"huge header", h.HugeHeader, FailTooLarge},
+		{"refused", h.Refused, FailRefused},
 	}
 	s := testSigner(t)
 	for _, c := range cases {
@@ -141,3 +100,31 @@ func TestFailureClassesListsEachClassOnce(t *testing.T) {
 		t.Errorf("FailureClasses() = %v", FailureClasses())
 	}
 }
+
+// The helpers that every sender classifies with: a TLS failure is told
+// from any other error, and a timeout from an error that merely has a
+// Timeout method saying no.
+func TestSharedClassifiers(t *testing.T) {
+	if _, _, ok := ClassifyTLS(errors.New("connection refused")); ok {
+		t.Error("a refused connection classified as TLS")
+	}
+	plain := tls.RecordHeaderError{Msg: "first record does not look like a TLS handshake"}
+	copy(plain.RecordHeader[:], "HTTP/")
+	if class, msg, ok := ClassifyTLS(fmt.Errorf("dial: %w", plain)); !ok || class != FailTLS || !strings.Contains(msg, "use http://") {
+		t.Errorf("plain HTTP to https://: %q %q %v", class, msg, ok)
+	}
+	if !IsTimeout(fmt.Errorf("read: %w", timeoutErr(true))) || IsTimeout(timeoutErr(false)) || IsTimeout(errors.New("x")) {
+		t.Error("IsTimeout")
+	}
+	if msg, ok := DNSFailure(&net.DNSError{Err: "no such host", Name: "hooks.example.invalid"}); !ok || !strings.Contains(msg, "hooks.example.invalid") {
+		t.Errorf("DNS: %q %v", msg, ok)
+	}
+	if _, ok := DNSFailure(errors.New("x")); ok {
+		t.Error("any error is a DNS failure")
+	}
+}
+
+type timeoutErr bool
+
+func (e timeoutErr) Error() string { return "timeout?" }
+func (e timeoutErr) Timeout() bool { return bool(e) }

@@ -45,13 +45,17 @@ func WithCACert(file string) Option { return func(c *clientConfig) { c.caFile = 
 // endpoints.
 func WithInsecureTLS() Option { return func(c *clientConfig) { c.insecure = true } }
 
-// tlsConfig builds the TLS settings from --insecure and --ca-cert.
-func (cfg clientConfig) tlsConfig() (*tls.Config, error) {
-	tlsConf := &tls.Config{InsecureSkipVerify: cfg.insecure}
-	if cfg.caFile == "" {
+// TLSConfig builds the TLS settings of --insecure and --ca-cert, the one
+// reading of them for every sender: a CA file is read and refused when it
+// holds no certificate, whatever the URL's scheme, so that a wrong file is
+// a setup error before the first delivery. Callers may set more fields on
+// the result (a sender that dials TLS itself sets ServerName).
+func TLSConfig(caFile string, insecure bool) (*tls.Config, error) {
+	tlsConf := &tls.Config{InsecureSkipVerify: insecure}
+	if caFile == "" {
 		return tlsConf, nil
 	}
-	pem, err := os.ReadFile(cfg.caFile)
+	pem, err := os.ReadFile(caFile)
 	if err != nil {
 		return nil, fmt.Errorf("read CA certificate: %w", err)
 	}
@@ -60,7 +64,7 @@ func (cfg clientConfig) tlsConfig() (*tls.Config, error) {
 		pool = x509.NewCertPool()
 	}
 	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("%s holds no PEM certificate: pass the CA that signed the webhook's certificate", cfg.caFile)
+		return nil, fmt.Errorf("%s holds no PEM certificate: pass the CA that signed the webhook's certificate", caFile)
 	}
 	tlsConf.RootCAs = pool
 	return tlsConf, nil

@@ -7,10 +7,11 @@ import (
 	"time"
 )
 
-// bodyPrefixLen is how many bytes of an answer an Attempt keeps: enough for
-// a report to show why a receiver refused a delivery, little enough that a
-// load run recording every answer stays small.
-const bodyPrefixLen = 512
+// BodyPrefixLen is how many bytes of an answer an Attempt keeps, whichever
+// sender made it: enough for a report to show why a receiver refused a
+// delivery, little enough that a load run recording every answer stays
+// small.
+const BodyPrefixLen = 512
 
 // Request is one HTTP request to the webhook. It is a plain value rather
 // than an *http.Request so that one request (a forgery, a duplicate) can be

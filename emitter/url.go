@@ -7,13 +7,17 @@ import (
 	"strings"
 )
 
-// ErrBadURL is wrapped by NewClient for a URL it cannot deliver to, so that
-// a caller can tell a usage error (exit 2) from a failed delivery.
+// ErrBadURL is wrapped by CheckURL, and so by NewClient, for a URL that
+// cannot be delivered to, so that a caller can tell a usage error (exit 2)
+// from a failed delivery.
 var ErrBadURL = errors.New("bad webhook URL")
 
-// checkURL refuses what cannot be delivered to. Its errors show the URL
-// through RedactURL: a webhook URL may carry a password.
-func checkURL(rawURL string) error {
+// CheckURL refuses what cannot be delivered to, with the one set of rules
+// and messages of every sender (NewClient's, the load generator's), so that
+// a bad URL reads the same whichever the command uses. Its errors match
+// ErrBadURL and show the URL through RedactURL: a webhook URL may carry a
+// password.
+func CheckURL(rawURL string) error {
 	if rawURL == "" {
 		return fmt.Errorf("%w: none given: pass --url or set WMS_WEBHOOK_URL", ErrBadURL)
 	}

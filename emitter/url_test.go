@@ -11,6 +11,12 @@ func TestNewClientRejectsBadURLs(t *testing.T) {
 		if _, err := NewClient(u); !errors.Is(err, ErrBadURL) {
 			t.Errorf("NewClient(%q) = %v, want ErrBadURL", u, err)
 		}
+		if err := CheckURL(u); !errors.Is(err, ErrBadURL) {
+			t.Errorf("CheckURL(%q) = %v, want ErrBadURL", u, err)
+		}
+	}
+	if err := CheckURL("https://u:pw@hooks.example/wms"); err != nil {
+		t.Errorf("CheckURL of a good URL: %v", err)
 	}
 	if _, err := NewClient("http://127.0.0.1/", WithTimeout(0)); err == nil {
 		t.Errorf("zero timeout accepted")

@@ -41,7 +41,7 @@ func (r *runner) play(ctx, stop context.Context, reqs []emitter.Request) {
 		if stop.Err() != nil {
 			return
 		}
-		r.deliver(ctx, req, time.Now())
+		r.deliver(ctx, req, time.Time{})
 	}
 	r.rec.completed.Add(1)
 }

@@ -3,45 +3,26 @@ package load
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
-	"fmt"
 	"net"
 	"net/url"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/wmsmock/wms-mock/emitter"
 )
 
-// tlsSetup is the TLS client configuration of an https:// sender; nil for
-// http://.
-type tlsSetup struct {
-	conf *tls.Config
-}
-
-// newTLSSetup builds the TLS settings from WithInsecureTLS and WithCACert,
-// as emitter.Client does: a CA file is read, and refused when it holds no
-// certificate, whatever the URL's scheme.
-func newTLSSetup(u *url.URL, cfg httpConfig) (*tlsSetup, error) {
-	conf := &tls.Config{ServerName: u.Hostname(), InsecureSkipVerify: cfg.insecure, NextProtos: []string{"http/1.1"}}
-	if cfg.caFile != "" {
-		pem, err := os.ReadFile(cfg.caFile)
-		if err != nil {
-			return nil, fmt.Errorf("read CA certificate: %w", err)
-		}
-		pool, err := x509.SystemCertPool()
-		if err != nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("%s holds no PEM certificate: pass the CA that signed the webhook's certificate", cfg.caFile)
-		}
-		conf.RootCAs = pool
+// newTLSConfig builds the TLS settings of WithInsecureTLS and WithCACert
+// with emitter.TLSConfig, the one reading of them (a CA file is read, and
+// refused when it holds no certificate, whatever the URL's scheme), for
+// the handshake that dial makes itself; nil for an http:// URL.
+func newTLSConfig(u *url.URL, cfg httpConfig) (*tls.Config, error) {
+	conf, err := emitter.TLSConfig(cfg.caFile, cfg.insecure)
+	if err != nil || u.Scheme != "https" {
+		return nil, err
 	}
-	if u.Scheme != "https" {
-		return nil, nil
-	}
-	return &tlsSetup{conf: conf}, nil
+	conf.ServerName, conf.NextProtos = u.Hostname(), []string{"http/1.1"}
+	return conf, nil
 }
 
 // dialError is a failure to connect: tcpUp is set when the TCP connection
@@ -72,7 +53,7 @@ func (s *HTTPSender) dial(addr string, timeout time.Duration) (net.Conn, error) 
 		return nil, &dialError{err: err}
 	}
 	if s.tlsConf != nil {
-		tc := tls.Client(conn, s.tlsConf.conf)
+		tc := tls.Client(conn, s.tlsConf)
 		ctx, cancel := context.WithDeadline(context.Background(), deadline)
 		err = tc.HandshakeContext(ctx)
 		cancel()
@@ -83,7 +64,7 @@ func (s *HTTPSender) dial(addr string, timeout time.Duration) (net.Conn, error) 
 		conn = tc
 	}
 	tc := s.conns.add(conn)
-	if c, ok := conn.(*net.TCPConn); ok {
+	if c, ok := conn.(*net.TCPConn); ok && rawSyscalls {
 		tc.raw, _ = c.SyscallConn()
 	}
 	return tc, nil

@@ -2,8 +2,6 @@ package load
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -15,7 +13,6 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/wmsmock/wms-mock/emitter"
-	"github.com/wmsmock/wms-mock/internal/humanize"
 )
 
 // FailTooManyOpenFiles is a connection the generator could not open
@@ -33,7 +30,7 @@ func (s *HTTPSender) failed(ctx context.Context, start time.Time, err error, con
 	}
 	class, msg := s.classify(ctx, err, start)
 	if class == emitter.FailTimeout && !connected {
-		class, msg = emitter.FailConnect, fmt.Sprintf("no connection within %v: check the host and port in the URL, and any firewall between", s.timeout)
+		class, msg = emitter.FailConnect, emitter.ConnectMessage(s.timeout)
 		if de == nil { // waited for one of the sender's own connections
 			class, msg = emitter.FailTimeout, fmt.Sprintf("no free connection within %v: allow as many connections as the concurrency", s.timeout)
 		}
@@ -42,50 +39,37 @@ func (s *HTTPSender) failed(ctx context.Context, start time.Time, err error, con
 }
 
 // classify turns a fasthttp or dial error into emitter's class for it,
-// with the same one-line message that says what to check, in the same
-// order of tests as emitter.Client's.
+// with emitter's message, in the same order of tests as emitter.Client's;
+// what differs is how fasthttp says it (its errors, its buffer) and the
+// class of the generator's own limit, FailTooManyOpenFiles.
 func (s *HTTPSender) classify(ctx context.Context, err error, start time.Time) (emitter.FailureClass, string) {
-	var dnsErr *net.DNSError
-	var certErr *tls.CertificateVerificationError
-	var hostErr x509.HostnameError
-	var authErr x509.UnknownAuthorityError
-	var recErr tls.RecordHeaderError
 	var small *fasthttp.ErrSmallBuffer
 	text := err.Error()
+	dnsMsg, isDNS := emitter.DNSFailure(err)
+	tlsClass, tlsMsg, isTLS := emitter.ClassifyTLS(err)
 	switch {
 	case ctx.Err() != nil:
-		return emitter.FailCanceled, "delivery canceled"
-	case errors.As(err, &dnsErr):
-		return emitter.FailDNS, fmt.Sprintf("cannot resolve %q: check the host name in the URL", dnsErr.Name)
-	case isTimeout(err) || errors.Is(err, fasthttp.ErrNoFreeConns) || time.Since(start) >= s.timeout:
-		return emitter.FailTimeout, fmt.Sprintf("no complete answer within %v: the receiver must answer before the deadline (--timeout)", s.timeout)
+		return emitter.FailCanceled, emitter.CanceledMessage
+	case isDNS:
+		return emitter.FailDNS, dnsMsg
+	case emitter.IsTimeout(err) || errors.Is(err, fasthttp.ErrNoFreeConns) || time.Since(start) >= s.timeout:
+		return emitter.FailTimeout, emitter.TimeoutMessage(s.timeout)
 	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE):
 		return FailTooManyOpenFiles, tooManyOpenFiles()
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return emitter.FailRefused, "connection refused: is the receiver running and listening on that port?"
-	case errors.As(err, &hostErr), errors.As(err, &authErr), errors.As(err, &certErr):
-		return emitter.FailTLS, "TLS certificate not trusted (" + oneLine(text) + "): fix the certificate, pass --ca-cert FILE, or --insecure for a self-signed staging endpoint"
-	case errors.As(err, &recErr) && string(recErr.RecordHeader[:]) == "HTTP/":
-		return emitter.FailTLS, "the receiver answered in plain HTTP to an https:// URL: use http:// for it"
-	case errors.As(err, &recErr), strings.Contains(text, "tls:"):
-		return emitter.FailTLS, "TLS handshake failed (" + oneLine(text) + ")"
+		return emitter.FailRefused, emitter.RefusedMessage
+	case isTLS:
+		return tlsClass, tlsMsg
 	case errors.As(err, &small):
-		return emitter.FailTooLarge, fmt.Sprintf("the answer's headers are over %d bytes", s.headerCap)
+		return emitter.FailTooLarge, emitter.HeadersTooLargeMessage(int64(s.headerCap))
 	case isReset(err):
-		return emitter.FailReset, "the receiver closed the connection before a full answer (if it serves HTTPS, the URL must start with https://)"
+		return emitter.FailReset, emitter.ResetMessage
 	case strings.Contains(text, "error when reading response headers"), strings.Contains(text, "error when reading response trailer"),
 		strings.Contains(text, "chunk"), strings.Contains(text, "content-length"), strings.Contains(text, "transfer-encoding"):
-		return emitter.FailProtocol, "the answer is not HTTP (" + oneLine(text) + ")"
+		return emitter.FailProtocol, emitter.ProtocolMessage(err)
 	default:
-		return emitter.FailOther, oneLine(text)
+		return emitter.FailOther, emitter.ErrorLine(err)
 	}
-}
-
-// isTimeout reports a deadline missed: fasthttp's ErrTimeout and every
-// net.Error that says so.
-func isTimeout(err error) bool {
-	var ne interface{ Timeout() bool }
-	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // isReset reports a connection that ended before a full answer.
@@ -110,20 +94,13 @@ func isStale(err error) bool {
 	return err == io.EOF
 }
 
-// tooManyOpenFiles says which limit the generator hit and what to do.
+// tooManyOpenFiles is FailTooManyOpenFiles's message: which limit the
+// generator hit and what to do, so that an attempt and a run's summary
+// say it the same way.
 func tooManyOpenFiles() string {
 	msg := "the generator ran out of file descriptors (too many open files)"
 	if soft, hard, ok := OpenFileLimit(); ok {
 		msg += fmt.Sprintf(": its limit is %d (hard limit %d)", soft, hard)
 	}
 	return msg + ": lower --concurrency, or raise the limit with 'ulimit -n' before the run"
-}
-
-// maxErrorText bounds the transport error quoted in a message, as emitter
-// does.
-const maxErrorText = 300
-
-// oneLine fits a transport error's text into a one-line message.
-func oneLine(s string) string {
-	return humanize.Clip(strings.ReplaceAll(s, "\n", " "), maxErrorText)
 }

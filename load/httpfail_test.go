@@ -2,7 +2,6 @@ package load
 
 import (
 	"context"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -21,56 +20,7 @@ import (
 // the class emitter.Client gives it.
 func TestHTTPSenderFailureClasses(t *testing.T) {
 	const deadline = 400 * time.Millisecond
-	hang := rawServer(t, func(c net.Conn, done <-chan struct{}) { readRequest(c); hold(done, 5*deadline); c.Close() })
-	neverRead := rawServer(t, func(c net.Conn, done <-chan struct{}) { hold(done, 5*deadline); c.Close() })
-	dribble := rawServer(t, func(c net.Conn, done <-chan struct{}) {
-		readRequest(c)
-		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n")
-		for range 20 {
-			if _, err := c.Write([]byte("x")); err != nil {
-				break
-			}
-			hold(done, deadline/4)
-		}
-		c.Close()
-	})
-	reset := rawServer(t, func(c net.Conn, done <-chan struct{}) {
-		readRequest(c)
-		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial")
-		c.(*net.TCPConn).SetLinger(0)
-		c.Close()
-	})
-	closeAtOnce := rawServer(t, func(c net.Conn, done <-chan struct{}) { readRequest(c); c.Close() })
-	notHTTP := rawServer(t, func(c net.Conn, done <-chan struct{}) {
-		readRequest(c)
-		io.WriteString(c, "SSH-2.0-OpenSSH_9.2\r\nProtocol mismatch.\r\n")
-		c.Close()
-	})
-	endless := rawServer(t, func(c net.Conn, done <-chan struct{}) {
-		readRequest(c)
-		io.WriteString(c, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
-		chunk := "1000\r\n" + strings.Repeat("x", 0x1000) + "\r\n"
-		for range 1000 {
-			if _, err := io.WriteString(c, chunk); err != nil {
-				break
-			}
-		}
-		c.Close()
-	})
-	bigLength := rawServer(t, func(c net.Conn, done <-chan struct{}) {
-		readRequest(c)
-		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 10000000\r\n\r\nxxxx")
-		hold(done, 5*deadline)
-		c.Close()
-	})
-	hugeHeader := rawServer(t, func(c net.Conn, done <-chan struct{}) {
-		readRequest(c)
-		io.WriteString(c, "HTTP/1.1 200 OK\r\nX-Big: "+strings.Repeat("y", 200<<10)+"\r\n\r\n")
-		c.Close()
-	})
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	refused := "http://" + ln.Addr().String() + "/"
-	ln.Close()
+	h := testnet.HostileReceivers(t, deadline)
 	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	t.Cleanup(plain.Close) // after the parallel subtests
 
@@ -79,16 +29,16 @@ func TestHTTPSenderFailureClasses(t *testing.T) {
 		want      emitter.FailureClass
 		says      string
 	}{
-		{"answers never", hang, emitter.FailTimeout, "no complete answer within 400ms"},
-		{"never reads", neverRead, emitter.FailTimeout, "no complete answer"},
-		{"one byte at a time", dribble, emitter.FailTimeout, "no complete answer"},
-		{"resets mid-answer", reset, emitter.FailReset, "closed the connection"},
-		{"closes without answering", closeAtOnce, emitter.FailReset, "closed the connection"},
-		{"not HTTP", notHTTP, emitter.FailProtocol, "not HTTP"},
-		{"endless body", endless, emitter.FailTooLarge, "body is over 65536 bytes"},
-		{"announces a huge body", bigLength, emitter.FailTooLarge, "body is over"},
-		{"huge header", hugeHeader, emitter.FailTooLarge, "headers are over 16384 bytes"},
-		{"refused", refused, emitter.FailRefused, "connection refused"},
+		{"answers never", h.Hang, emitter.FailTimeout, "no complete answer within 400ms"},
+		{"never reads", h.NeverRead, emitter.FailTimeout, "no complete answer"},
+		{"one byte at a time", h.Dribble, emitter.FailTimeout, "no complete answer"},
+		{"resets mid-answer", h.Reset, emitter.FailReset, "closed the connection"},
+		{"closes without answering", h.CloseAtOnce, emitter.FailReset, "closed the connection"},
+		{"not HTTP", h.NotHTTP, emitter.FailProtocol, "not HTTP"},
+		{"endless body", h.Endless, emitter.FailTooLarge, "body is over 65536 bytes"},
+		{"announces a huge body", h.BigLength, emitter.FailTooLarge, "body is over"},
+		{"huge header", h.HugeHeader, emitter.FailTooLarge, "headers are over 16384 bytes"},
+		{"refused", h.Refused, emitter.FailRefused, "connection refused"},
 		{"no host answers", testnet.SilentHostURL(t), emitter.FailConnect, "no connection within 400ms"},
 		{"https to plain HTTP", strings.Replace(plain.URL, "http://", "https://", 1), emitter.FailTLS, "use http://"},
 	}
@@ -146,7 +96,11 @@ func TestOpenFilesWarning(t *testing.T) {
 
 // Past WithMaxConns a request waits for a connection, within its deadline.
 func TestHTTPSenderWaitsForAFreeConnection(t *testing.T) {
-	hang := rawServer(t, func(c net.Conn, done <-chan struct{}) { readRequest(c); hold(done, 5*time.Second); c.Close() })
+	hang := testnet.RawServer(t, func(c net.Conn, done <-chan struct{}) {
+		testnet.ReadRequest(c)
+		testnet.Hold(done, 5*time.Second)
+		c.Close()
+	})
 	s := newTestSender(t, hang, WithMaxConns(1), WithTimeout(300*time.Millisecond))
 	results := make(chan emitter.Outcome, 2)
 	for range 2 {

@@ -2,6 +2,7 @@ package load
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -28,8 +29,8 @@ import (
 // context with a timer, a trace and a cloned header map per request): the
 // generator's cost came out of the receiver's share. HTTPSender writes
 // each request and reads its answer on the caller's goroutine, with pooled
-// buffers, no context per request and, on plain TCP, one system call
-// fewer per request (see rawExchange).
+// buffers, no context per request and, on plain TCP on Linux, one system
+// call fewer per request, made raw (see rawExchange and rawWrite).
 //
 // It keeps emitter.Client's contract: headers sent as spelled (so
 // X-WMS-Content-MAC stays as documented), Content-Type and User-Agent
@@ -55,7 +56,7 @@ type HTTPSender struct {
 	// headerCap is fasthttp's read buffer: answers whose headers do not fit
 	// are too large.
 	headerCap int
-	tlsConf   *tlsSetup
+	tlsConf   *tls.Config // nil for http://
 	conns     connSet
 	// watches holds a watch for each context that Send was given and has
 	// not ended, watched the latest one's.
@@ -79,7 +80,7 @@ const idleClose = time.Second
 // ErrProxied is wrapped by NewHTTPSender when the environment (HTTP_PROXY,
 // HTTPS_PROXY) routes the URL through a proxy, which only emitter.Client
 // honours: send through it instead.
-var ErrProxied = errors.New("the URL goes through a proxy")
+var ErrProxied = errors.New("the URL goes through the proxy")
 
 // HTTPOption configures an HTTPSender. The options mirror emitter.Client's,
 // so that `wms-mock load` gives both the same flags.
@@ -118,12 +119,11 @@ func WithInsecureTLS() HTTPOption { return func(c *httpConfig) { c.insecure = tr
 // its errors for a bad URL match emitter.ErrBadURL. It refuses a URL that
 // the environment sends through a proxy (ErrProxied).
 func NewHTTPSender(rawURL string, opts ...HTTPOption) (*HTTPSender, error) {
-	cfg := httpConfig{timeout: emitter.DefaultTimeout, bodyCap: emitter.DefaultBodyCap, maxConns: 64}
+	cfg := httpConfig{timeout: emitter.DefaultTimeout, bodyCap: emitter.DefaultBodyCap, maxConns: emitter.DefaultMaxConns}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	// emitter.NewClient holds the one set of URL rules and their messages.
-	if _, err := emitter.NewClient(rawURL); err != nil {
+	if err := emitter.CheckURL(rawURL); err != nil {
 		return nil, err
 	}
 	u, err := url.Parse(rawURL)
@@ -131,7 +131,7 @@ func NewHTTPSender(rawURL string, opts ...HTTPOption) (*HTTPSender, error) {
 		return nil, fmt.Errorf("%w %q: %v", emitter.ErrBadURL, emitter.RedactURL(rawURL), err)
 	}
 	if p, _ := http.ProxyFromEnvironment(&http.Request{URL: u}); p != nil {
-		return nil, fmt.Errorf("%w (%s): send through emitter.Client", ErrProxied, emitter.RedactURL(p.String()))
+		return nil, fmt.Errorf("%w %s (HTTP_PROXY or HTTPS_PROXY)", ErrProxied, emitter.RedactURL(p.String()))
 	}
 	switch {
 	case cfg.timeout <= 0:
@@ -141,13 +141,13 @@ func NewHTTPSender(rawURL string, opts ...HTTPOption) (*HTTPSender, error) {
 	case cfg.maxConns <= 0:
 		return nil, fmt.Errorf("the connection limit must be positive, got %d", cfg.maxConns)
 	}
-	tlsConf, err := newTLSSetup(u, cfg)
+	tlsConf, err := newTLSConfig(u, cfg)
 	if err != nil {
 		return nil, err
 	}
 	s := &HTTPSender{
 		url: rawURL, host: u.Host, path: u.RequestURI(),
-		userAgent: "wms-mock/" + emitter.Version,
+		userAgent: emitter.UserAgent,
 		timeout:   cfg.timeout, bodyCap: int(min(cfg.bodyCap, int64(maxInt))),
 		headerCap: int(max(min(cfg.bodyCap, MaxHeaderCap), 512)),
 		tlsConf:   tlsConf,
@@ -380,7 +380,7 @@ func (s *HTTPSender) answered(start time.Time, resp *fasthttp.Response) emitter.
 	body := resp.Body()
 	a := emitter.Attempt{
 		Status: resp.StatusCode(), Latency: time.Since(start),
-		Body: slices.Clone(body[:min(len(body), bodyPrefixLen)]), BodySize: int64(len(body)),
+		Body: slices.Clone(body[:min(len(body), emitter.BodyPrefixLen)]), BodySize: int64(len(body)),
 	}
 	if a.Status < 100 || a.Status > 999 {
 		a.Class, a.Message = emitter.FailProtocol, fmt.Sprintf("the answer's status %d is not an HTTP status", a.Status)
@@ -393,13 +393,9 @@ func (s *HTTPSender) tooLarge(start time.Time, resp *fasthttp.Response) emitter.
 	body := resp.Body()
 	return emitter.Attempt{
 		Status: resp.StatusCode(), Latency: time.Since(start),
-		Body:     slices.Clone(body[:min(len(body), bodyPrefixLen)]),
+		Body:     slices.Clone(body[:min(len(body), emitter.BodyPrefixLen)]),
 		BodySize: int64(s.bodyCap) + 1,
 		Class:    emitter.FailTooLarge,
-		Message:  fmt.Sprintf("the answer's body is over %d bytes: a webhook should answer with a short body", s.bodyCap),
+		Message:  emitter.BodyTooLargeMessage(int64(s.bodyCap)),
 	}
 }
-
-// bodyPrefixLen is how many bytes of an answer an attempt keeps, as
-// emitter.Client does.
-const bodyPrefixLen = 512

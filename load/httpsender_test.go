@@ -3,7 +3,6 @@ package load
 import (
 	"bytes"
 	"context"
-	"encoding/pem"
 	"errors"
 	"io"
 	"net"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/wmsmock/wms-mock/emitter"
 	"github.com/wmsmock/wms-mock/internal/testkit"
+	"github.com/wmsmock/wms-mock/internal/testnet"
 )
 
 func newTestSender(t testing.TB, url string, opts ...HTTPOption) *HTTPSender {
@@ -38,9 +38,9 @@ func signed(t testing.TB, body string) emitter.Request {
 
 func TestHTTPSenderSpellsTheHeaderAsDocumented(t *testing.T) {
 	captured := make(chan []byte, 2)
-	url := rawServer(t, func(c net.Conn, done <-chan struct{}) {
+	url := testnet.RawServer(t, func(c net.Conn, done <-chan struct{}) {
 		for {
-			raw, err := readRequest(c)
+			raw, err := testnet.ReadRequest(c)
 			if err != nil {
 				return
 			}
@@ -82,8 +82,8 @@ func TestHTTPSenderSpellsTheHeaderAsDocumented(t *testing.T) {
 
 func TestHTTPSenderSendsCredentialsAndHeadersGiven(t *testing.T) {
 	captured := make(chan string, 1)
-	url := rawServer(t, func(c net.Conn, done <-chan struct{}) {
-		raw, _ := readRequest(c)
+	url := testnet.RawServer(t, func(c net.Conn, done <-chan struct{}) {
+		raw, _ := testnet.ReadRequest(c)
 		captured <- string(raw)
 		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
 	})
@@ -117,7 +117,7 @@ func TestHTTPSenderRecordsTheAnswer(t *testing.T) {
 	}))
 	defer refusing.Close()
 	out = newTestSender(t, refusing.URL).Send(context.Background(), signed(t, `{}`))
-	if out.Status != 400 || out.OK() || out.BodySize != 2014 || len(out.Body) != bodyPrefixLen || cap(out.Body) > bodyPrefixLen || !bytes.HasPrefix(out.Body, []byte("bad envelope: z")) {
+	if out.Status != 400 || out.OK() || out.BodySize != 2014 || len(out.Body) != emitter.BodyPrefixLen || cap(out.Body) > emitter.BodyPrefixLen || !bytes.HasPrefix(out.Body, []byte("bad envelope: z")) {
 		t.Errorf("status %d size %d prefix len %d cap %d", out.Status, out.BodySize, len(out.Body), cap(out.Body))
 	}
 	if out.Latency <= 0 {
@@ -153,9 +153,9 @@ func TestHTTPSenderKeepsConnectionsAlive(t *testing.T) {
 func TestHTTPSenderResendsOnAConnectionClosedWhileIdle(t *testing.T) {
 	for _, idle := range []time.Duration{10 * time.Millisecond, 2 * rawIdleMax} {
 		var conns atomic.Int32
-		url := rawServer(t, func(c net.Conn, done <-chan struct{}) {
+		url := testnet.RawServer(t, func(c net.Conn, done <-chan struct{}) {
 			conns.Add(1)
-			if _, err := readRequest(c); err != nil {
+			if _, err := testnet.ReadRequest(c); err != nil {
 				return
 			}
 			io.WriteString(c, "HTTP/1.1 204 No Content\r\n\r\n")
@@ -175,7 +175,11 @@ func TestHTTPSenderResendsOnAConnectionClosedWhileIdle(t *testing.T) {
 }
 
 func TestHTTPSenderCancelEndsDeliveriesInFlight(t *testing.T) {
-	url := rawServer(t, func(c net.Conn, done <-chan struct{}) { readRequest(c); hold(done, 5*time.Second); c.Close() })
+	url := testnet.RawServer(t, func(c net.Conn, done <-chan struct{}) {
+		testnet.ReadRequest(c)
+		testnet.Hold(done, 5*time.Second)
+		c.Close()
+	})
 	s := newTestSender(t, url, WithTimeout(5*time.Second))
 	ctx, cancel := context.WithCancel(context.Background())
 	results := make(chan emitter.Outcome, 3)
@@ -215,11 +219,7 @@ func TestHTTPSenderTLS(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	caFile := filepath.Join(t.TempDir(), "ca.pem")
-	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
-	if err := os.WriteFile(caFile, pemBytes, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	caFile := testnet.CAFile(t, srv)
 	send := func(url string, opts ...HTTPOption) emitter.Outcome {
 		return newTestSender(t, url, append(opts, WithTimeout(2*time.Second))...).Send(context.Background(), signed(t, `{}`))
 	}
@@ -317,10 +317,10 @@ func TestRunThroughHTTPSender(t *testing.T) {
 
 func TestHTTPSenderHeadAndTrailingBytes(t *testing.T) {
 	var conns atomic.Int32
-	url := rawServer(t, func(c net.Conn, done <-chan struct{}) {
+	url := testnet.RawServer(t, func(c net.Conn, done <-chan struct{}) {
 		conns.Add(1)
 		for {
-			raw, err := readRequest(c)
+			raw, err := testnet.ReadRequest(c)
 			if err != nil {
 				return
 			}

@@ -13,9 +13,10 @@ import (
 // against bench/minrecv: two reads for each event, one of them in vain.
 // Sending from inside syscall.RawConn.Read lets the wait be armed before
 // the request leaves, so that the answer cannot arrive unseen, and the
-// only read is the one that finds it.
+// only read is the one that finds it. The write and the read are raw
+// system calls where rawSyscalls (see rawWrite).
 type rawExchange struct {
-	raw     syscall.RawConn // nil for TLS, which reads through crypto/tls
+	raw     syscall.RawConn // nil for TLS, which reads through crypto/tls, and without rawSyscalls
 	buf     []byte          // the first bytes of the answer, read by exchange
 	pending []byte          // what of buf Read has not returned yet
 	err     error           // the error of exchange's read, for Read to return
@@ -74,7 +75,7 @@ func (c *trackedConn) exchange(req []byte) error {
 // exchange is over.
 func (c *trackedConn) rawStep(fd uintptr) bool {
 	for !c.sent {
-		m, err := syscall.Write(int(fd), c.req)
+		m, err := rawWrite(fd, c.req)
 		switch {
 		case err == syscall.EINTR:
 			continue
@@ -89,7 +90,7 @@ func (c *trackedConn) rawStep(fd uintptr) bool {
 		}
 	}
 	for {
-		m, err := syscall.Read(int(fd), c.buf)
+		m, err := rawRead(fd, c.buf)
 		switch err {
 		case syscall.EINTR:
 			continue

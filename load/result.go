@@ -145,6 +145,11 @@ func (res *Result) WriteText(w io.Writer) error {
 	}
 	writeCounts(&b, "  status  ", res.Status)
 	writeCounts(&b, "  failures", res.Failures)
+	if n := res.Failures[FailTooManyOpenFiles]; n > 0 {
+		// The generator's own limit, not the receiver's: say which and
+		// what to do, since the count alone reads as the receiver's fault.
+		fmt.Fprintf(&b, "  warning: %d of the failures are %s: %s\n", n, FailTooManyOpenFiles, tooManyOpenFiles())
+	}
 	writeCounts(&b, "  journeys", res.Journeys)
 	for _, br := range res.Breached {
 		fmt.Fprintf(&b, "  breach   %s\n", br.Message)

@@ -11,14 +11,17 @@ import (
 
 // Thresholds are limits a run must stay within, as k6's are: a CI job
 // gates on a receiver's latency and failures with them rather than by
-// reading the figures. A zero field is no limit.
+// reading the figures. A zero or nil field is no limit.
 type Thresholds struct {
 	// MaxP50, MaxP90 and MaxP99 bound the latency percentiles of
 	// Result.Latency.
 	MaxP50, MaxP90, MaxP99 time.Duration
-	// MaxFailureRate bounds the fraction of deliveries that did not get a
-	// 2xx answer (Result.Failed over Result.Sent), from 0 to 1.
-	MaxFailureRate float64
+	// MaxFailureRate, when set, bounds the fraction of deliveries that did
+	// not get a 2xx answer (Result.Failed over Result.Sent), from 0 to 1:
+	// a rate at or under it is met, as k6's rate<=X. It is a pointer
+	// because 0 is a limit (no failure at all), not the absence of one:
+	// MaxFailureRate: new(0.01) tolerates 1%.
+	MaxFailureRate *float64
 }
 
 // Any reports whether any threshold is set.
@@ -43,14 +46,12 @@ func (t Thresholds) MarshalJSON() ([]byte, error) {
 			*f.dst = &v
 		}
 	}
-	if t.MaxFailureRate > 0 {
-		out.MaxFailureRate = &t.MaxFailureRate
-	}
+	out.MaxFailureRate = t.MaxFailureRate
 	return json.Marshal(out)
 }
 
 // CheckThresholds returns an error when a threshold is negative or the
-// failure rate is over 1: the one rule for Config.Thresholds and the CLI's
+// failure rate is not from 0 to 1: the one rule for Config.Thresholds and the CLI's
 // --max-* flags. Its error matches ErrBadConfig without saying so, as
 // CheckRate's, so that the CLI can name its flag in front of it.
 func CheckThresholds(t Thresholds) error {
@@ -62,8 +63,8 @@ func CheckThresholds(t Thresholds) error {
 			return badConfig(fmt.Sprintf("%s must be a positive duration, got %v", d.flag, d.v))
 		}
 	}
-	if !(t.MaxFailureRate >= 0 && t.MaxFailureRate <= 1) {
-		return badConfig(fmt.Sprintf("--max-failure-rate must be a fraction from 0 to 1 (0.01 is 1%%), got %g", t.MaxFailureRate))
+	if r := t.MaxFailureRate; r != nil && !(*r >= 0 && *r <= 1) {
+		return badConfig(fmt.Sprintf("--max-failure-rate must be a fraction from 0 to 1 (0.01 is 1%%), got %g", *r))
 	}
 	return nil
 }
@@ -85,8 +86,8 @@ type Breach struct {
 // Breaches returns the thresholds of t that res went past, in the order
 // p50, p90, p99, failure rate; none when every one was met. A latency
 // threshold is breached when the percentile is over it, the failure rate
-// when it is over MaxFailureRate; a run that sent nothing breaches no
-// failure rate.
+// when it is over MaxFailureRate (at or under it is met); a run that sent
+// nothing breaches no failure rate.
 func (res *Result) Breaches(t Thresholds) []Breach {
 	var out []Breach
 	for _, l := range []struct {
@@ -100,13 +101,13 @@ func (res *Result) Breaches(t Thresholds) []Breach {
 			})
 		}
 	}
-	if t.MaxFailureRate > 0 && res.Sent > 0 {
+	if limit := t.MaxFailureRate; limit != nil && res.Sent > 0 {
 		rate := float64(res.Failed) / float64(res.Sent)
-		if rate > t.MaxFailureRate {
+		if rate > *limit {
 			out = append(out, Breach{
-				Threshold: "max-failure-rate", Limit: t.MaxFailureRate, Value: rate,
+				Threshold: "max-failure-rate", Limit: *limit, Value: rate,
 				Message: fmt.Sprintf("failure rate %s (%d of %d deliveries) is over --max-failure-rate %s",
-					strconv.FormatFloat(rate, 'g', 4, 64), res.Failed, res.Sent, strconv.FormatFloat(t.MaxFailureRate, 'g', -1, 64)),
+					strconv.FormatFloat(rate, 'g', 4, 64), res.Failed, res.Sent, strconv.FormatFloat(*limit, 'g', -1, 64)),
 			})
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"net/http"
 	"strings"
 	"testing"
@@ -18,7 +19,7 @@ func TestBreachesSayWhichThresholdAndBy(t *testing.T) {
 		Sent: 1000, OK: 975, Failed: 25,
 		Latency: Latency{P50: 12 * time.Millisecond, P90: 80 * time.Millisecond, P99: 123 * time.Millisecond},
 	}
-	got := res.Breaches(Thresholds{MaxP50: 20 * time.Millisecond, MaxP90: 50 * time.Millisecond, MaxP99: 100 * time.Millisecond, MaxFailureRate: 0.01})
+	got := res.Breaches(Thresholds{MaxP50: 20 * time.Millisecond, MaxP90: 50 * time.Millisecond, MaxP99: 100 * time.Millisecond, MaxFailureRate: new(0.01)})
 	want := []Breach{
 		{Threshold: "max-p90", Limit: 50, Value: 80, Message: "p90 latency 80ms is over --max-p90 50ms"},
 		{Threshold: "max-p99", Limit: 100, Value: 123, Message: "p99 latency 123ms is over --max-p99 100ms"},
@@ -39,30 +40,37 @@ func TestThresholdsMetOrOff(t *testing.T) {
 	cases := []Thresholds{
 		{},                             // all off
 		{MaxP99: 5 * time.Millisecond}, // equal is not over
-		{MaxP50: time.Millisecond, MaxP90: 3 * time.Millisecond, MaxFailureRate: 0.01},
+		{MaxP50: time.Millisecond, MaxP90: 3 * time.Millisecond, MaxFailureRate: new(0.01)},
 	}
 	for _, th := range cases {
 		if b := res.Breaches(th); len(b) != 0 {
 			t.Errorf("%+v: breaches %+v, want none", th, b)
 		}
 	}
+	// At the limit is within it; 0 is a limit, not the absence of one.
+	if b := res.Breaches(Thresholds{MaxFailureRate: new(0.01)}); len(b) != 0 {
+		t.Errorf("a failure rate at the limit: breaches %+v", b)
+	}
+	if b := res.Breaches(Thresholds{MaxFailureRate: new(0.0)}); len(b) != 1 || b[0].Threshold != "max-failure-rate" {
+		t.Errorf("one failure with --max-failure-rate 0: breaches %+v", b)
+	}
 	empty := &Result{}
-	if b := empty.Breaches(Thresholds{MaxFailureRate: 0.5, MaxP99: time.Millisecond}); len(b) != 0 {
+	if b := empty.Breaches(Thresholds{MaxFailureRate: new(0.5), MaxP99: time.Millisecond}); len(b) != 0 {
 		t.Errorf("a run that sent nothing: %+v", b)
 	}
 }
 
 func TestCheckThresholds(t *testing.T) {
-	for _, bad := range []Thresholds{{MaxP50: -1}, {MaxP99: -time.Second}, {MaxFailureRate: -0.1}, {MaxFailureRate: 1.5}} {
+	for _, bad := range []Thresholds{{MaxP50: -1}, {MaxP99: -time.Second}, {MaxFailureRate: new(-0.1)}, {MaxFailureRate: new(1.5)}, {MaxFailureRate: new(math.NaN())}} {
 		err := CheckThresholds(bad)
 		if !errors.Is(err, ErrBadConfig) || !strings.Contains(err.Error(), "--max-") {
 			t.Errorf("%+v: %v", bad, err)
 		}
 	}
-	if err := CheckThresholds(Thresholds{MaxP99: time.Second, MaxFailureRate: 1}); err != nil {
+	if err := CheckThresholds(Thresholds{MaxP99: time.Second, MaxFailureRate: new(1.0)}); err != nil {
 		t.Errorf("valid thresholds: %v", err)
 	}
-	_, err := Run(context.Background(), Config{Source: testSource(testkit.Signer(t)), Sender: &fakeSender{}, Sessions: 1, Thresholds: Thresholds{MaxFailureRate: 2}})
+	_, err := Run(context.Background(), Config{Source: testSource(testkit.Signer(t)), Sender: &fakeSender{}, Sessions: 1, Thresholds: Thresholds{MaxFailureRate: new(2.0)}})
 	if !errors.Is(err, ErrBadConfig) {
 		t.Errorf("Run with a failure rate of 2: %v", err)
 	}
@@ -76,7 +84,7 @@ func TestRunReportsThresholdsAndBreaches(t *testing.T) {
 		}
 		return http.StatusNoContent
 	})
-	th := Thresholds{MaxP99: time.Hour, MaxFailureRate: 0.05}
+	th := Thresholds{MaxP99: time.Hour, MaxFailureRate: new(0.05)}
 	res, err := Run(context.Background(), Config{Source: testSource(testkit.Signer(t)), Sender: client, Sessions: 10, Concurrency: 2, Thresholds: th})
 	if err != nil {
 		t.Fatal(err)
@@ -107,7 +115,7 @@ func TestRunReportsThresholdsAndBreaches(t *testing.T) {
 		t.Errorf("JSON breaches %+v, want %+v", back.Breached, res.Breached)
 	}
 
-	met, err := Run(context.Background(), Config{Source: testSource(testkit.Signer(t)), Sender: client, Sessions: 2, Thresholds: Thresholds{MaxFailureRate: 0.9}})
+	met, err := Run(context.Background(), Config{Source: testSource(testkit.Signer(t)), Sender: client, Sessions: 2, Thresholds: Thresholds{MaxFailureRate: new(0.9)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,5 +143,12 @@ func TestFailuresToConnectStayOutOfLatency(t *testing.T) {
 	}
 	if res.Latency.P50 < 9*time.Millisecond || res.Latency.Max != time.Second {
 		t.Errorf("latency %+v: want the answer and the timeout only", res.Latency)
+	}
+	// The summary names the generator's own limit and what to do.
+	var text strings.Builder
+	res.WriteText(&text)
+	if !strings.Contains(text.String(), "warning: 1 of the failures are too_many_open_files: the generator ran out of file descriptors") ||
+		!strings.Contains(text.String(), "ulimit -n") {
+		t.Errorf("summary:\n%s", text.String())
 	}
 }

@@ -1,13 +1,18 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"net"
 	"net/http"
+	"os/exec"
 	"strings"
 	"testing"
 
+	"github.com/wmsmock/wms-mock/emitter"
 	"github.com/wmsmock/wms-mock/internal/testkit"
+	"github.com/wmsmock/wms-mock/load"
 )
 
 const loadSecret = "cli-load-secret-8f3a"
@@ -17,11 +22,18 @@ const loadSecret = "cli-load-secret-8f3a"
 // (and the reachability check before the run, a GET, with 405).
 func startLoadRecorder(t *testing.T, status int) (*testkit.Receiver, string) {
 	t.Helper()
+	return startLoadRecorderFunc(t, func(testkit.Delivery) int { return status })
+}
+
+// startLoadRecorderFunc is startLoadRecorder answering each POST with
+// status(delivery).
+func startLoadRecorderFunc(t *testing.T, status func(testkit.Delivery) int) (*testkit.Receiver, string) {
+	t.Helper()
 	rec := testkit.NewReceiver(t, testkit.Signer(t, loadSecret), testkit.WithStatus(func(d testkit.Delivery) int {
 		if d.Method != http.MethodPost {
 			return http.StatusMethodNotAllowed
 		}
-		return status
+		return status(d)
 	}))
 	return rec, rec.URL
 }
@@ -155,6 +167,15 @@ func TestLoadUsageAndSetupErrors(t *testing.T) {
 		{"no secret", nil, []string{"--url", url, "--sessions", "1"}, "WMS_MAC_SECRET"},
 		{"no url", env, []string{"--sessions", "1"}, "--url"},
 		{"positional", env, []string{"--url", url, "happy-path"}, "--mix"},
+		{"p99 without a unit", env, []string{"--url", url, "--sessions", "1", "--max-p99", "5"}, "add a unit"},
+		{"negative p99", env, []string{"--url", url, "--sessions", "1", "--max-p99=-1s"}, "--max-p99 must be positive"},
+		{"zero p50", env, []string{"--url", url, "--sessions", "1", "--max-p50", "0s"}, "--max-p50 must be positive"},
+		{"p90 not a duration", env, []string{"--url", url, "--sessions", "1", "--max-p90", "fast"}, "--max-p90"},
+		{"failure rate over 1", env, []string{"--url", url, "--sessions", "1", "--max-failure-rate", "1.5"}, "fraction from 0 to 1"},
+		{"failure rate over 100%", env, []string{"--url", url, "--sessions", "1", "--max-failure-rate", "150%"}, "fraction from 0 to 1"},
+		{"negative failure rate", env, []string{"--url", url, "--sessions", "1", "--max-failure-rate=-0.1"}, "--max-failure-rate"},
+		{"NaN failure rate", env, []string{"--url", url, "--sessions", "1", "--max-failure-rate", "NaN"}, "--max-failure-rate"},
+		{"failure rate in words", env, []string{"--url", url, "--sessions", "1", "--max-failure-rate", "some"}, "like 0.01"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := runBinary(t, tc.env, "", append([]string{"load"}, tc.args...)...)
@@ -177,9 +198,164 @@ func TestLoadHelp(t *testing.T) {
 	if res.code != exitOK {
 		t.Fatalf("exit %d", res.code)
 	}
-	for _, want := range []string{"wms-mock load --url", "--rate", "--mix", "--sessions", "p99.9", "coordinated", "Exit 0", "lag", "missed", "interrupted", "not of the session IDs", "one after another"} {
+	for _, want := range []string{"wms-mock load --url", "--rate", "--mix", "--sessions", "p99.9", "coordinated", "Exit 0", "lag", "missed", "interrupted", "not of the session IDs", "one after another",
+		"--max-p50 D", "--max-p90 D", "--max-p99 D", "--max-failure-rate FRACTION", "In CI", "--max-p99 250ms --max-failure-rate 0.001", "at or under it passes",
+		"breached", "HTTP_PROXY", "ulimit -n", "too_many_open_files"} {
 		if !strings.Contains(res.stdout, want) {
 			t.Errorf("help does not mention %q", want)
 		}
+	}
+}
+
+// A threshold breached exits 1 and says which, in the summary, on stderr
+// and in --json; thresholds met exit 0.
+func TestLoadThresholds(t *testing.T) {
+	_, url := startLoadRecorder(t, http.StatusOK)
+	env := []string{"WMS_MAC_SECRET=" + loadSecret}
+	res := runBinary(t, env, "", "load", "--url", url, "--sessions", "5", "--max-p99", "1us", "--max-p50", "1h")
+	if res.code != exitFail {
+		t.Fatalf("exit %d, want 1 with --max-p99 1us; stderr %q", res.code, res.stderr)
+	}
+	if !strings.Contains(res.stdout, "  breach   p99 latency ") || !strings.Contains(res.stdout, "over --max-p99 1µs") || strings.Contains(res.stdout, "--max-p50") {
+		t.Errorf("summary does not name the p99 breach alone:\n%s", res.stdout)
+	}
+	if lines := strings.Split(strings.TrimSpace(res.stderr), "\n"); len(lines) != 1 || !strings.Contains(res.stderr, "threshold breached: p99 latency") {
+		t.Errorf("stderr %q: want one line naming the breach", res.stderr)
+	}
+
+	res = runBinary(t, env, "", "load", "--url", url, "--sessions", "5", "--json", "--max-p90", "1us", "--max-p99", "1h")
+	var out struct {
+		Thresholds map[string]float64 `json:"thresholds"`
+		Breached   []struct {
+			Threshold string  `json:"threshold"`
+			Limit     float64 `json:"limit"`
+			Value     float64 `json:"value"`
+			Message   string  `json:"message"`
+		} `json:"breached"`
+	}
+	if err := json.Unmarshal([]byte(res.stdout), &out); err != nil {
+		t.Fatalf("stdout is not one JSON object: %v\n%s", err, res.stdout)
+	}
+	if res.code != exitFail || len(out.Breached) != 1 || out.Breached[0].Threshold != "max-p90" || out.Breached[0].Value <= out.Breached[0].Limit {
+		t.Errorf("exit %d, breached %+v: want 1 and max-p90 alone", res.code, out.Breached)
+	}
+	if out.Thresholds["max_p90_ms"] != 0.001 || out.Thresholds["max_p99_ms"] != 3.6e6 || len(out.Thresholds) != 2 {
+		t.Errorf("thresholds %v: want the two given", out.Thresholds)
+	}
+
+	res = runBinary(t, env, "", "load", "--url", url, "--sessions", "5", "--max-p99", "1h", "--max-failure-rate", "0")
+	if res.code != exitOK || !strings.Contains(res.stdout, "thresholds met") || res.stderr != "" {
+		t.Errorf("thresholds met: exit %d, stderr %q, summary:\n%s", res.code, res.stderr, res.stdout)
+	}
+}
+
+// With --max-failure-rate, failures within it do not fail the run, and a
+// rate over it does, naming the threshold; without it any failure does.
+func TestLoadMaxFailureRate(t *testing.T) {
+	// Every session's first event fails: 25 of a few hundred deliveries.
+	_, url := startLoadRecorderFunc(t, func(d testkit.Delivery) int {
+		if d.Envelope.Sequence == 0 {
+			return http.StatusServiceUnavailable
+		}
+		return http.StatusOK
+	})
+	env := []string{"WMS_MAC_SECRET=" + loadSecret}
+	args := []string{"load", "--url", url, "--sessions", "25", "--seed", "7", "--concurrency", "4"}
+	for _, tc := range []struct {
+		rate     []string
+		code     int
+		stderr   string
+		breached bool
+	}{
+		{[]string{"--max-failure-rate", "0.5"}, exitOK, "", false},
+		{[]string{"--max-failure-rate", "50%"}, exitOK, "", false},
+		{[]string{"--max-failure-rate", "0.01"}, exitFail, "threshold breached: failure rate ", true},
+		{[]string{"--max-failure-rate", "0"}, exitFail, "is over --max-failure-rate 0", true},
+		{nil, exitFail, "deliveries did not get a 2xx answer", false},
+	} {
+		res := runBinary(t, env, "", append(args, tc.rate...)...)
+		if res.code != tc.code || (tc.stderr == "") != (res.stderr == "") || !strings.Contains(res.stderr, tc.stderr) {
+			t.Errorf("%v: exit %d, stderr %q: want %d and %q", tc.rate, res.code, res.stderr, tc.code, tc.stderr)
+		}
+		if got := strings.Contains(res.stdout, "  breach   failure rate "); got != tc.breached || !strings.Contains(res.stdout, "503: 25") {
+			t.Errorf("%v: summary shows a breach %v, want %v:\n%s", tc.rate, got, tc.breached, res.stdout)
+		}
+	}
+}
+
+// Through a proxy, which only net/http honours, load falls back to it and
+// says so; the events still arrive in order and verified.
+func TestLoadThroughAProxy(t *testing.T) {
+	rec, proxy := startLoadRecorder(t, http.StatusOK) // a proxy is sent the absolute URL
+	env := []string{"WMS_MAC_SECRET=" + loadSecret, "HTTP_PROXY=" + strings.TrimSuffix(proxy, "/webhook")}
+	res := runBinary(t, env, "", "load", "--url", "http://hooks.example.invalid/webhook", "--sessions", "5", "--concurrency", "2")
+	if res.code != exitOK {
+		t.Fatalf("exit %d, stderr %q", res.code, res.stderr)
+	}
+	if lines := strings.Split(strings.TrimSpace(res.stderr), "\n"); len(lines) != 1 || !strings.Contains(res.stderr, "proxy") || !strings.Contains(res.stderr, "net/http") {
+		t.Errorf("stderr %q: want one line saying the proxy sends it through net/http", res.stderr)
+	}
+	sessions := rec.Sequences()
+	for id, seqs := range sessions {
+		for k, seq := range seqs {
+			if seq != int64(k) {
+				t.Fatalf("session %s arrived with sequences %v", id, seqs)
+			}
+		}
+	}
+	if len(sessions) != 5 || rec.BadMACs() != 0 {
+		t.Errorf("%d sessions, %d bad MACs: want 5 and none", len(sessions), rec.BadMACs())
+	}
+}
+
+// More concurrency than open files: a warning before the run, and the
+// failures named as the generator's own limit, with what to do.
+func TestLoadPastTheOpenFileLimit(t *testing.T) {
+	if _, err := exec.LookPath("sh"); err != nil {
+		t.Skip("no sh to set the limit with")
+	}
+	_, url := startLoadRecorder(t, http.StatusOK)
+	cmd := exec.Command("sh", "-c", `ulimit -n 48 && exec "$0" "$@"`, binary(t),
+		"load", "--url", url, "--sessions", "100", "--concurrency", "100")
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "WMS_MAC_SECRET=" + loadSecret}
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	var exitErr *exec.ExitError
+	if !errors.As(err, &exitErr) || exitErr.ExitCode() != exitFail {
+		t.Fatalf("%v, want exit 1; stderr %q", err, stderr.String())
+	}
+	first, _, _ := strings.Cut(stderr.String(), "\n")
+	if !strings.Contains(first, "warning: --concurrency 100 needs about") || !strings.Contains(first, "limit of 48") || !strings.Contains(first, "ulimit -n") {
+		t.Errorf("stderr's first line %q: want the open-file warning", first)
+	}
+	for _, want := range []string{"too_many_open_files: ", "of the failures are too_many_open_files", "its limit is 48", "lower --concurrency, or raise the limit with 'ulimit -n'"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, stdout.String())
+		}
+	}
+	if strings.Contains(stdout.String()+stderr.String(), "cannot reach") {
+		t.Errorf("the generator's own limit reported as the webhook's:\n%s%s", stdout.String(), stderr.String())
+	}
+}
+
+// fakeWebhook answers every request with one outcome.
+type fakeWebhook struct{ out emitter.Outcome }
+
+func (f fakeWebhook) Send(context.Context, emitter.Request) emitter.Outcome { return f.out }
+func (f fakeWebhook) URL() string                                           { return "http://127.0.0.1:9/webhook" }
+
+func TestReachableTellsOurLimitFromTheWebhooks(t *testing.T) {
+	ours := fakeWebhook{emitter.Outcome{Attempt: emitter.Attempt{Class: load.FailTooManyOpenFiles, Message: "the generator ran out of file descriptors: raise 'ulimit -n'"}}}
+	if err := reachable(context.Background(), ours); err == nil || strings.Contains(err.Error(), "cannot reach") || !strings.Contains(err.Error(), "ulimit -n") {
+		t.Errorf("out of open files: %v", err)
+	}
+	refused := fakeWebhook{emitter.Outcome{Attempt: emitter.Attempt{Class: emitter.FailRefused, Message: emitter.RefusedMessage}}}
+	if err := reachable(context.Background(), refused); err == nil || !strings.Contains(err.Error(), "cannot reach http://127.0.0.1:9/webhook") {
+		t.Errorf("refused: %v", err)
+	}
+	answered := fakeWebhook{emitter.Outcome{Attempt: emitter.Attempt{Status: http.StatusMethodNotAllowed}}}
+	if err := reachable(context.Background(), answered); err != nil {
+		t.Errorf("a 405: %v", err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/wmsmock/wms-mock/emitter"
+	"github.com/wmsmock/wms-mock/load"
 )
 
 // targetFlags are the flags of the commands that deliver to a webhook.
@@ -69,10 +70,24 @@ func (t *targetFlags) client(std *stdio, maxConns int) (*emitter.Client, error) 
 	return emitter.NewClient(t.webhookURL(std), opts...)
 }
 
+// httpOptions are the options of the load generator's sender for the
+// same flags as client's; maxConns sizes its connection pool.
+func (t *targetFlags) httpOptions(maxConns int) []load.HTTPOption {
+	opts := []load.HTTPOption{load.WithTimeout(t.timeout), load.WithMaxConns(maxConns)}
+	if t.caCert != "" {
+		opts = append(opts, load.WithCACert(t.caCert))
+	}
+	if t.insecure {
+		opts = append(opts, load.WithInsecureTLS())
+	}
+	return opts
+}
+
 // noConnection reports whether a failure means that no receiver could be
 // talked to at all: nobody listens, the host has no address, the host
 // never took the connection (a firewall), or TLS failed. Trying the next
-// delivery would only fail the same way.
+// delivery would only fail the same way. load.FailTooManyOpenFiles is not
+// one: it is the generator's own limit, and says what to do about it.
 func noConnection(c emitter.FailureClass) bool {
 	switch c {
 	case emitter.FailRefused, emitter.FailDNS, emitter.FailConnect, emitter.FailTLS:

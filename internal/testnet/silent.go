@@ -1,6 +1,9 @@
 // Package testnet holds loopback stand-ins for network conditions that
-// tests of several packages need and no http.Server can play. It imports
-// nothing of the project, so that every package's own tests can use it.
+// tests of several packages need and no http.Server can play: a host that
+// never answers, receivers that misbehave (Hostile), a server that reads
+// requests as raw bytes (RawServer). It imports nothing of the project, so
+// that every package's own tests, emitter's internal ones included, can
+// use it.
 package testnet
 
 import (

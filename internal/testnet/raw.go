@@ -1,4 +1,4 @@
-package load
+package testnet
 
 import (
 	"bufio"
@@ -12,12 +12,12 @@ import (
 	"time"
 )
 
-// rawServer accepts connections on loopback and hands each to handle, so
-// tests can play receivers that no http.Server would be (a copy of the
-// helper of emitter's own tests, which other packages cannot import).
-// Handlers wait on done instead of sleeping; cleanup closes it and waits
-// for every handler, so that no test leaves goroutines behind for the next.
-func rawServer(t *testing.T, handle func(c net.Conn, done <-chan struct{})) string {
+// RawServer accepts connections on loopback and hands each to handle, so
+// that tests can play receivers that no http.Server would be. Handlers
+// wait on done instead of sleeping (see Hold); cleanup closes it, closes
+// every connection and waits for every handler, so that no test leaves
+// goroutines behind for the next. It returns the server's webhook URL.
+func RawServer(t testing.TB, handle func(c net.Conn, done <-chan struct{})) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -52,17 +52,19 @@ func rawServer(t *testing.T, handle func(c net.Conn, done <-chan struct{})) stri
 	return "http://" + ln.Addr().String() + "/webhook"
 }
 
-// hold waits d, or less when the test ends: how a stand-in receiver stalls
-// without leaving a sleeping goroutine behind.
-func hold(done <-chan struct{}, d time.Duration) {
+// Hold waits d, or less when the test ends (done closed): how a stand-in
+// receiver stalls without leaving a sleeping goroutine behind.
+func Hold(done <-chan struct{}, d time.Duration) {
 	select {
 	case <-done:
 	case <-time.After(d):
 	}
 }
 
-// readRequest reads one HTTP/1.1 request's raw bytes off c.
-func readRequest(c net.Conn) ([]byte, error) {
+// ReadRequest reads one HTTP/1.1 request's raw bytes off c, headers as
+// spelled on the wire, so that a test can check what a client really sent.
+// The body is read by its Content-Length.
+func ReadRequest(c net.Conn) ([]byte, error) {
 	r := bufio.NewReader(c)
 	var raw bytes.Buffer
 	length := 0
