@@ -8,6 +8,7 @@ import (
 	"net"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/wmsmock/wms-mock/emitter"
 
@@ -29,7 +30,7 @@ func BenchmarkMixSource(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		events += len(s.Requests)
+		events += s.Stream.Remaining()
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(events), "ns/event")
 }
@@ -97,4 +98,28 @@ func fixedAnswerServer(b *testing.B, answer string) string {
 		}
 	}()
 	return "http://" + ln.Addr().String() + "/webhook"
+}
+
+// BenchmarkMixStream is BenchmarkMixSource through the Stream: starting
+// each session and making every event into one reused buffer.
+func BenchmarkMixStream(b *testing.B) {
+	src, err := MixSource(nil, testkit.Signer(b), 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	events := 0
+	buf := make([]byte, 0, eventBufSize)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		s, err := src.Script(uint64(i))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for now := time.Now(); s.Stream.Remaining() > 0; events++ {
+			if buf, _, err = s.Stream.AppendNext(buf[:0], now); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(events), "ns/event")
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/wmsmock/wms-mock/emitter"
+	"github.com/wmsmock/wms-mock/scenarios"
 )
 
 // closed runs the closed model: Concurrency workers, each playing whole
@@ -17,6 +18,7 @@ func (r *runner) closed(ctx, stop context.Context) {
 	var wg sync.WaitGroup
 	for range r.cfg.Concurrency {
 		wg.Go(func() {
+			buf := make([]byte, 0, eventBufSize)
 			for stop.Err() == nil {
 				i := next.Add(1) - 1
 				if r.cfg.Sessions > 0 && i >= uint64(r.cfg.Sessions) {
@@ -26,6 +28,10 @@ func (r *runner) closed(ctx, stop context.Context) {
 				if err != nil {
 					r.fail(err)
 					return
+				}
+				if s.Stream != nil {
+					buf = r.stream(ctx, stop, s.Stream, buf)
+					continue
 				}
 				r.play(ctx, stop, s.Requests)
 			}
@@ -44,4 +50,24 @@ func (r *runner) play(ctx, stop context.Context, reqs []emitter.Request) {
 		r.deliver(ctx, req, time.Time{})
 	}
 	r.rec.completed.Add(1)
+}
+
+// stream delivers a Stream's events in order, each made and stamped when
+// the previous one was answered, into buf, which it returns for the next
+// session.
+func (r *runner) stream(ctx, stop context.Context, st *scenarios.Stream, buf []byte) []byte {
+	for st.Remaining() > 0 {
+		if stop.Err() != nil {
+			return buf
+		}
+		var ev scenarios.Event
+		var err error
+		if buf, ev, err = st.AppendNext(buf[:0], time.Now()); err != nil {
+			r.fail(err)
+			return buf
+		}
+		r.deliverEvent(ctx, &ev, time.Time{})
+	}
+	r.rec.completed.Add(1)
+	return buf
 }

@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/wmsmock/wms-mock/emitter"
 	"github.com/wmsmock/wms-mock/internal/seed"
@@ -59,20 +58,15 @@ func MixSource(mix []Weighted, signer *emitter.Signer, runSeed uint64) (Source, 
 		// start.
 		r := seed.Rand(runSeed, i)
 		s := chosen[pick.pick(r)]
-		ds, err := s.Expand(scenarios.ExpandOptions{
+		st, err := s.Stream(scenarios.ExpandOptions{
 			Seed:      r.Uint64(),
-			Start:     time.Now(),
 			Signer:    signer,
 			SessionID: sessionID(nonce, i),
 		})
 		if err != nil {
 			return Script{}, fmt.Errorf("%s: %w", s.Name, err)
 		}
-		reqs := make([]emitter.Request, len(ds))
-		for k := range ds {
-			reqs[k] = ds[k].Request
-		}
-		return Script{Name: s.Name, Requests: reqs}, nil
+		return Script{Name: s.Name, Stream: st}, nil
 	}), nil
 }
 

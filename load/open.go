@@ -7,12 +7,22 @@ import (
 	"time"
 
 	"github.com/wmsmock/wms-mock/emitter"
+	"github.com/wmsmock/wms-mock/scenarios"
 )
 
 // live is a session in flight in the open model.
 type live struct {
 	reqs []emitter.Request
+	st   *scenarios.Stream // when set, played instead of reqs
 	next int
+}
+
+// more reports whether s has an event left to send.
+func (s *live) more() bool {
+	if s.st != nil {
+		return s.st.Remaining() > 0
+	}
+	return s.next < len(s.reqs)
 }
 
 // job asks a worker of the open model to send the next event of s, or to
@@ -190,14 +200,15 @@ func (o *openRun) missedFrom(i uint64) {
 
 // work is a worker: it sends the event of each job it is handed.
 func (o *openRun) work() {
+	buf := make([]byte, 0, eventBufSize)
 	for j := range o.jobs {
-		o.send(j)
+		buf = o.send(j, buf)
 	}
 }
 
 // send delivers j's event, starting its session first when j has none,
 // and hands the session back to the dispatcher while it has events left.
-func (o *openRun) send(j job) {
+func (o *openRun) send(j job, buf []byte) []byte {
 	picked := time.Now()
 	s := j.s
 	if s == nil {
@@ -205,9 +216,18 @@ func (o *openRun) send(j job) {
 		if err != nil {
 			o.fail(err)
 			o.endSession()
-			return
+			return buf
 		}
-		s = &live{reqs: sess.Requests}
+		s = &live{reqs: sess.Requests, st: sess.Stream}
+	}
+	var ev scenarios.Event
+	if s.st != nil && s.more() {
+		var err error
+		if buf, ev, err = s.st.AppendNext(buf[:0], time.Now()); err != nil {
+			o.fail(err)
+			o.endSession()
+			return buf
+		}
 	}
 	// The generator's own work, waking an idle worker and building a
 	// session, is not the receiver's latency.
@@ -215,19 +235,24 @@ func (o *openRun) send(j job) {
 	if !j.handed.IsZero() {
 		own += picked.Sub(j.handed)
 	}
-	if s.next < len(s.reqs) {
-		from := j.due.Add(own)
+	switch from := j.due.Add(own); {
+	case ev.Body != nil:
+		if o.deliverEvent(o.ctx, &ev, from) {
+			o.rec.lag.Record(from.Sub(j.sched))
+		}
+	case s.next < len(s.reqs):
 		if o.deliver(o.ctx, s.reqs[s.next], from) {
 			o.rec.lag.Record(from.Sub(j.sched))
 		}
 		s.next++
 	}
-	if s.next < len(s.reqs) {
+	if s.more() {
 		o.ready <- s
-		return
+		return buf
 	}
 	o.rec.completed.Add(1)
 	o.endSession()
+	return buf
 }
 
 // endSession counts a session out and wakes a draining dispatcher.

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/wmsmock/wms-mock/emitter"
+	"github.com/wmsmock/wms-mock/scenarios"
 )
 
 // Script is what one WMS session sends: its requests, signed, in the order
@@ -19,6 +20,11 @@ type Script struct {
 	// Requests are delivered one at a time, each after the previous one
 	// was answered, as WMS does.
 	Requests []emitter.Request
+	// Stream, when set, is played instead of Requests: each event is made,
+	// stamped and signed when it is sent, into the sending goroutine's
+	// buffer, so that no event carries a timestamp from before it was
+	// sent and none allocates.
+	Stream *scenarios.Stream
 }
 
 // Source makes the sessions of a run. Script is called once for each

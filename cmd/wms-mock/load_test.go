@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wmsmock/wms-mock/emitter"
 	"github.com/wmsmock/wms-mock/internal/testkit"
@@ -91,6 +92,15 @@ func TestLoadSendsOrderedSignedSessions(t *testing.T) {
 			}
 			if n := rec.BadMACs(); n != 0 {
 				t.Errorf("%d events did not verify", n)
+			}
+			// Each event is stamped when it is sent, as a real WMS stamps
+			// it when it happens: at load's pace a 40-second journey takes
+			// milliseconds, and no timestamp may run ahead or lag behind.
+			now := time.Now().Unix()
+			for _, d := range rec.Deliveries() {
+				if skew := now - d.Envelope.Timestamp; d.Method == http.MethodPost && (skew < -2 || skew > 10) {
+					t.Fatalf("%s #%d stamped %ds from the end of the run", d.Envelope.Event, d.Envelope.Sequence, skew)
+				}
 			}
 			if len(sessions) != 25 || out.Sessions.Started != 25 || out.Sessions.Completed != 25 {
 				t.Errorf("receiver saw %d sessions, load reports %+v: want 25", len(sessions), out.Sessions)
