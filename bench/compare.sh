@@ -126,23 +126,23 @@ for round in $(seq "$ROUNDS"); do
 		esac
 		recv_cpu=$(echo "$(proc_cpu_s "$recv_pid") $recv_before" | awk '{print $1 - $2}')
 		read -r rate cpu events _ <<<"$out"
-		echo "$rate $(per_event_us "$cpu" "$events") $(per_event_us "$recv_cpu" "$events")" >>"$work/$tool"
+		echo "$rate $(per_event_us "$cpu" "$events") $(per_event_us "$recv_cpu" "$events")" >>"$work/rounds.$tool"
 		line+=$(printf ' %s %.0f/s %.2fµs' "$tool" "$rate" "$(per_event_us "$cpu" "$events")")
 	done
 	echo "$line"
 done
 
 printf '  %-11s %12s %18s %14s %16s %17s\n' median throughput "wms-mock/tool" "CPU µs/event" "wms-mock/tool" "receiver µs/event"
-w_rate=$(cut -d' ' -f1 "$work/wms-mock" | median)
-w_cpu=$(cut -d' ' -f2 "$work/wms-mock" | median)
+w_rate=$(cut -d' ' -f1 "$work/rounds.wms-mock" | median)
+w_cpu=$(cut -d' ' -f2 "$work/rounds.wms-mock" | median)
 for tool in "${tools[@]}"; do
-	rate=$(cut -d' ' -f1 "$work/$tool" | median)
-	cpu=$(cut -d' ' -f2 "$work/$tool" | median)
-	recv=$(cut -d' ' -f3 "$work/$tool" | median)
+	rate=$(cut -d' ' -f1 "$work/rounds.$tool" | median)
+	cpu=$(cut -d' ' -f2 "$work/rounds.$tool" | median)
+	recv=$(cut -d' ' -f3 "$work/rounds.$tool" | median)
 	# The ratios are medians of each round's, the runs of a round being
 	# nearest in time.
-	r_rate=$(paste -d' ' "$work/wms-mock" "$work/$tool" | awk '{print $1 / $4}' | median)
-	r_cpu=$(paste -d' ' "$work/wms-mock" "$work/$tool" | awk '{print $2 / $5}' | median)
+	r_rate=$(paste -d' ' "$work/rounds.wms-mock" "$work/rounds.$tool" | awk '{print $1 / $4}' | median)
+	r_cpu=$(paste -d' ' "$work/rounds.wms-mock" "$work/rounds.$tool" | awk '{print $2 / $5}' | median)
 	printf '  %-11s %10.0f/s %18.2f %14.2f %16.2f %17.2f\n' "$tool" "$rate" "$r_rate" "$cpu" "$r_cpu" "$recv"
 done
 echo "  (targets: wms-mock/tool throughput >= 1.0 and CPU per event <= 1.0 against bombardier; medians of $ROUNDS rounds)"
