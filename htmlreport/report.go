@@ -214,6 +214,11 @@ func ReadFile(path string) (*Report, error) {
 // that a reader never sees half a report, and a link at path, in a
 // shared temporary directory, is replaced rather than followed.
 func WriteFile(path string, rep *Report) error {
+	return writeFile(path, func(w io.Writer) error { return Write(w, rep) })
+}
+
+// writeFile is WriteFile for any page of this package: render writes it.
+func writeFile(path string, render func(io.Writer) error) error {
 	fail := func(err error) error { return fmt.Errorf("cannot write the report %s: %w", path, err) }
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fail(cause(err))
@@ -223,7 +228,7 @@ func WriteFile(path string, rep *Report) error {
 		return fail(cause(err))
 	}
 	defer os.Remove(f.Name()) // once renamed, there is nothing left to remove
-	err = Write(f, rep)
+	err = render(f)
 	if err == nil {
 		err = f.Chmod(0o644) // a report is for sharing
 	}

@@ -2,7 +2,6 @@ package load
 
 import (
 	"math"
-	"math/bits"
 	"sync/atomic"
 	"time"
 )
@@ -87,24 +86,7 @@ func (h *Histogram) Quantiles(qs ...float64) []time.Duration {
 }
 
 // bucketOf returns the bucket that holds v.
-func bucketOf(v uint64) int {
-	n := bits.Len64(v)
-	if n <= subBits+1 {
-		return int(v)
-	}
-	if n > maxBits {
-		return numBuckets - 1
-	}
-	shift := n - subBits - 1
-	return shift<<subBits + int(v>>shift)
-}
+func bucketOf(v uint64) int { return logBucket(v, subBits) }
 
 // bucketMid returns the middle of bucket i's range of values.
-func bucketMid(i int) uint64 {
-	if i < 1<<(subBits+1) {
-		return uint64(i)
-	}
-	shift := i>>subBits - 1
-	low := uint64(i-shift<<subBits) << shift
-	return low + (uint64(1)<<shift-1)/2
-}
+func bucketMid(i int) uint64 { return logMid(i, subBits) }

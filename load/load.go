@@ -186,6 +186,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Progress != nil {
 		wg.Go(func() { r.progress(start, progressDone) })
 	}
+	wg.Go(func() { r.clock(start, progressDone) })
 	if cfg.Rate > 0 {
 		r.open(runCtx, stop)
 	} else {
@@ -242,6 +243,25 @@ func (r *runner) progress(start time.Time, done <-chan struct{}) {
 			return
 		case <-t.C:
 			r.cfg.Progress(r.rec.snapshot(time.Since(start)))
+		}
+	}
+}
+
+// clockStep is how often the timeline's second is advanced: a delivery
+// is counted in the second it was answered in, give or take this.
+const clockStep = 10 * time.Millisecond
+
+// clock advances the timeline's second until done, so that recording a
+// delivery reads no clock.
+func (r *runner) clock(start time.Time, done <-chan struct{}) {
+	t := time.NewTicker(clockStep)
+	defer t.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-t.C:
+			r.rec.seconds.tick(time.Since(start))
 		}
 	}
 }

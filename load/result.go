@@ -72,6 +72,13 @@ type Result struct {
 	// what was asked and what failed.
 	Thresholds *Thresholds `json:"thresholds,omitempty"`
 	Breached   []Breach    `json:"breached,omitempty"`
+	// Timeline is the run second by second, by when each delivery was
+	// answered, for a chart of throughput and latency over time; at most
+	// MaxTimelineSeconds of it, TimelineCut set when the run went on past.
+	Timeline []Second `json:"timeline,omitempty"`
+	// Distribution is Latency's histogram, in DistributionBounds.
+	Distribution []Bucket `json:"distribution,omitempty"`
+	TimelineCut  bool     `json:"timeline_cut,omitempty"`
 }
 
 // Sessions counts the sessions of a run. Started minus Completed were cut
@@ -194,6 +201,8 @@ func (s Snapshot) String() string {
 // histogram bucket. Two cores adding to shared counters pay for each.
 type recorder struct {
 	hist Histogram
+	// seconds is the per-second timeline (Result.Timeline).
+	seconds timeline
 	// lag is the open model's per-event lag (Result.Lag).
 	lag Histogram
 	// status counts answers by status: net/http accepts 100 to 999.
@@ -226,9 +235,11 @@ func (r *recorder) started(name string) {
 }
 
 func (r *recorder) record(a emitter.Attempt, latency time.Duration) {
-	if reached(a.Class) {
+	measured := reached(a.Class)
+	if measured {
 		r.hist.Record(latency)
 	}
+	r.seconds.record(a.Class == "" && a.Status >= 200 && a.Status < 300, measured, latency)
 	if a.Class == "" && a.Status > 0 && a.Status < len(r.status) {
 		r.status[a.Status].Add(1)
 		return
@@ -310,6 +321,8 @@ func (r *recorder) result(elapsed time.Duration) *Result {
 			res.Failures[c] = n
 		}
 	}
+	res.Timeline, res.TimelineCut = r.seconds.result(), r.seconds.cut.Load()
+	res.Distribution = r.hist.Distribution(DistributionBounds)
 	r.mu.Lock()
 	res.Sessions = Sessions{Started: r.begun, Completed: r.completed.Load()}
 	if len(r.journeys) > 0 {

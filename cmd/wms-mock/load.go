@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/wmsmock/wms-mock/emitter"
+	"github.com/wmsmock/wms-mock/htmlreport"
 	"github.com/wmsmock/wms-mock/load"
 )
 
@@ -30,6 +31,7 @@ type loadOptions struct {
 	mixFlag     string
 	seed        uint64
 	json        bool
+	htmlReport  string
 
 	maxP50, maxP90, maxP99 time.Duration
 	maxFailureRate         fractionValue
@@ -111,7 +113,16 @@ p99, "p99.9", max}, lag_ms {p50, p99, max} (open model only), status
 {code: count}, failures {class: count}, sessions {started, completed},
 journeys, seed, and with any --max-* flag thresholds {max_p50_ms,
 max_p90_ms, max_p99_ms, max_failure_rate} (those given) and breached
-[{threshold, limit, value, message}] (absent when all were met).`,
+[{threshold, limit, value, message}] (absent when all were met), timeline
+[{at_s, sent, ok, failed, p50_ms, p90_ms, p99_ms}] (one a second, the
+first hour), distribution [{up_to_ms, above, count}].
+
+--html-report FILE writes the run as one self-contained page (no request
+to any host; opens from file://): settings, totals, percentiles,
+thresholds, throughput and p50/p90/p99 per second, the latency
+distribution, status counts and failure classes. The path is checked
+before anything is sent; the page is written at the end of every run that
+started, breached or interrupted.`,
 		Args:              noArgs("scenarios go in --mix NAME=WEIGHT"),
 		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -133,6 +144,7 @@ max_p90_ms, max_p99_ms, max_failure_rate} (those given) and breached
 	fs.StringVar(&o.mixFlag, "mix", "", "draw sessions from the scenarios of `NAME=WEIGHT,...` (built-in names or YAML files; default every built-in journey alike)")
 	fs.Uint64Var(&o.seed, "seed", 0, "seed of the journeys drawn and their generated values, not of the session IDs, which are new each run (default random; the summary shows it)")
 	fs.BoolVar(&o.json, "json", false, "print one JSON object instead of the text summary")
+	fs.StringVar(&o.htmlReport, "html-report", "", "also write a self-contained HTML page of the run (throughput and latency per second, distribution, answers) to `FILE`")
 	for _, p := range []struct {
 		name string
 		v    *time.Duration
@@ -189,6 +201,11 @@ func (o *loadOptions) complete(given func(flag string) bool) error {
 		// Below 2^53, so that every JSON reader keeps it exact.
 		o.seed = rand.Uint64N(1 << 53)
 	}
+	if o.htmlReport != "" {
+		if err := htmlreport.Writable(o.htmlReport); err != nil {
+			return err
+		}
+	}
 	if o.mixFlag != "" {
 		var err error
 		if o.mix, err = load.ParseMix(o.mixFlag); err != nil {
@@ -231,6 +248,7 @@ func runLoad(ctx context.Context, o *loadOptions, std *stdio) int {
 	if showProgress {
 		cfg.Progress = func(s load.Snapshot) { fmt.Fprintf(std.errOut, "\r%s\x1b[K", s) }
 	}
+	started := time.Now()
 	res, err := load.Run(ctx, cfg)
 	if showProgress {
 		fmt.Fprint(std.errOut, "\r\x1b[K")
@@ -250,6 +268,13 @@ func runLoad(ctx context.Context, o *loadOptions, std *stdio) int {
 	} else {
 		fmt.Fprintf(std.out, "wms-mock load: %s, seed %d\n", emitter.RedactURL(sender.URL()), o.seed)
 		res.WriteText(std.out)
+	}
+	if o.htmlReport != "" {
+		page := htmlreport.LoadRun{Target: emitter.RedactURL(sender.URL()), Version: emitter.Version, Seed: o.seed,
+			Sessions: o.sessions, Duration: o.duration, StartedAt: started, Result: res}
+		if werr := htmlreport.WriteLoadFile(o.htmlReport, page); werr != nil {
+			return setupError(std, "load", werr)
+		}
 	}
 	if err != nil {
 		return setupError(std, "load", err)

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -367,5 +369,36 @@ func TestReachableTellsOurLimitFromTheWebhooks(t *testing.T) {
 	answered := fakeWebhook{emitter.Outcome{Attempt: emitter.Attempt{Status: http.StatusMethodNotAllowed}}}
 	if err := reachable(context.Background(), answered); err != nil {
 		t.Errorf("a 405: %v", err)
+	}
+}
+
+// TestLoadHTMLReport: --html-report writes the run's page at the end,
+// breached or not; a path that cannot be written is one line and exit 2
+// before anything is sent.
+func TestLoadHTMLReport(t *testing.T) {
+	rec, url := startLoadRecorder(t, http.StatusOK)
+	path := filepath.Join(t.TempDir(), "out", "load.html")
+	res := runBinary(t, []string{"WMS_MAC_SECRET=" + loadSecret}, "", "load", "--url", url, "--duration", "1s", "--concurrency", "2", "--max-p99", "1ns", "--html-report", path)
+	if res.code != exitFail {
+		t.Fatalf("exit %d, stderr %q: want 1 for the breached threshold", res.code, res.stderr)
+	}
+	page, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("no page: %v", err)
+	}
+	for _, want := range []string{"wms-mock load", `id="throughput-chart"`, `<path class="series"`, `id="breaches"`, `<tr><th>200</th>`} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+
+	before := len(rec.Deliveries())
+	dir := t.TempDir()
+	res = runBinary(t, []string{"WMS_MAC_SECRET=" + loadSecret}, "", "load", "--url", url, "--duration", "1s", "--html-report", dir)
+	if res.code != exitUsage || strings.Count(strings.TrimSpace(res.stderr), "\n") != 0 || !strings.Contains(res.stderr, "cannot write the report "+dir) {
+		t.Errorf("a directory as the report: exit %d, stderr %q: want 2 and one line naming it", res.code, res.stderr)
+	}
+	if n := len(rec.Deliveries()); n != before {
+		t.Errorf("%d deliveries sent despite the unwritable report", n-before)
 	}
 }
