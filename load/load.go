@@ -283,7 +283,11 @@ func (r *runner) session(i uint64) (Script, error) {
 // 100,000 events a second. It reports false when the run was interrupted
 // before the answer, and the delivery not counted.
 func (r *runner) deliver(ctx context.Context, req emitter.Request, due time.Time) bool {
-	out := r.cfg.Sender.Send(ctx, req)
+	return r.recordOutcome(ctx, r.cfg.Sender.Send(ctx, req), due)
+}
+
+// recordOutcome counts one delivery's outcome as deliver says.
+func (r *runner) recordOutcome(ctx context.Context, out emitter.Outcome, due time.Time) bool {
 	if out.Class == emitter.FailCanceled && ctx.Err() != nil {
 		return false // the run was interrupted: not the receiver's doing
 	}
@@ -316,13 +320,5 @@ func (r *runner) deliverEvent(ctx context.Context, ev *scenarios.Event, due time
 	} else {
 		out = r.cfg.Sender.Send(ctx, ev.Request())
 	}
-	if out.Class == emitter.FailCanceled && ctx.Err() != nil {
-		return false // the run was interrupted: not the receiver's doing
-	}
-	latency := out.Latency
-	if !due.IsZero() {
-		latency = time.Since(due)
-	}
-	r.rec.record(out.Attempt, latency)
-	return true
+	return r.recordOutcome(ctx, out, due)
 }

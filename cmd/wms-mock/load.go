@@ -44,12 +44,8 @@ type loadOptions struct {
 // --duration.
 const defaultLoadDuration = 10 * time.Second
 
-func newLoadCmd(std *stdio) *cobra.Command {
-	o := &loadOptions{}
-	cmd := &cobra.Command{
-		Use:   "load",
-		Short: "send many concurrent realistic sessions and report latency",
-		Long: `
+// loadHelp is load's --help.
+const loadHelp = `
 Send many concurrent realistic WMS sessions to a webhook and report how fast
 it answers: latency percentiles (p50, p90, p99, p99.9, max), status counts
 and failure classes. Each session is a built-in journey drawn at random
@@ -122,7 +118,14 @@ to any host; opens from file://): settings, totals, percentiles,
 thresholds, throughput and p50/p90/p99 per second, the latency
 distribution, status counts and failure classes. The path is checked
 before anything is sent; the page is written at the end of every run that
-started, breached or interrupted.`,
+started, breached or interrupted.`
+
+func newLoadCmd(std *stdio) *cobra.Command {
+	o := &loadOptions{}
+	cmd := &cobra.Command{
+		Use:               "load",
+		Short:             "send many concurrent realistic sessions and report latency",
+		Long:              loadHelp,
 		Args:              noArgs("scenarios go in --mix NAME=WEIGHT"),
 		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: func(cmd *cobra.Command, _ []string) error {
