@@ -11,161 +11,40 @@ import (
 	"time"
 
 	"github.com/wmsmock/wms-mock/emitter"
+	"github.com/wmsmock/wms-mock/jsonreport"
 )
 
 // The JSON report is the suite's own, for programs (a dashboard, the HTML
 // report): every spec with its verdict, its evidence and its fix, the
 // probes, the burst's figures as numbers, and what the suite cannot see.
 // docs/report-json.md documents each field; a change that is not purely
-// additive raises jsonSchemaVersion.
+// additive raises jsonreport.SchemaVersion.
 
-const (
-	jsonSchema        = "wms-mock/conformance-report"
-	jsonSchemaVersion = 1
-	// bodyPrefix bounds the bodies a report quotes.
-	bodyPrefix = 1024
-)
+// bodyPrefix bounds the bodies a report quotes.
+const bodyPrefix = 1024
 
-type (
-	jsonReport struct {
-		Schema        string      `json:"schema"`
-		SchemaVersion int         `json:"schemaVersion"`
-		Tool          jsonTool    `json:"tool"`
-		Target        jsonTarget  `json:"target"`
-		Seed          string      `json:"seed"`
-		LabelFilter   string      `json:"labelFilter"`
-		Strict        bool        `json:"strict"`
-		StartedAt     string      `json:"startedAt"`
-		DurationMs    float64     `json:"durationMs"`
-		Outcome       string      `json:"outcome"`
-		Summary       jsonSummary `json:"summary"`
-		Diagnosis     string      `json:"diagnosis,omitempty"`
-		Interrupted   string      `json:"interrupted,omitempty"`
-		SetupError    string      `json:"setupError,omitempty"`
-		Probe         []jsonProbe `json:"probe"`
-		Specs         []jsonSpec  `json:"specs"`
-		Burst         *jsonBurst  `json:"burst"`
-		CannotSee     []string    `json:"cannotSee"`
-	}
-	jsonTool struct {
-		Name    string `json:"name"`
-		Version string `json:"version"`
-	}
-	jsonTarget struct {
-		URL       string  `json:"url"`
-		TimeoutMs float64 `json:"timeoutMs"`
-	}
-	jsonSummary struct {
-		Specs     int `json:"specs"`
-		Passed    int `json:"passed"`
-		Failed    int `json:"failed"`
-		Warned    int `json:"warned"`
-		NoVerdict int `json:"noVerdict"`
-		NotRun    int `json:"notRun"`
-	}
-	jsonProbe struct {
-		Sent string `json:"sent"`
-		jsonExchange
-	}
-	jsonSpec struct {
-		ID         string        `json:"id"`
-		Level      string        `json:"level"`
-		Area       string        `json:"area"`
-		Title      string        `json:"title"`
-		Labels     []string      `json:"labels"`
-		Verdict    string        `json:"verdict"`
-		DurationMs float64       `json:"durationMs"`
-		Requests   int           `json:"requests"`
-		Message    string        `json:"message,omitempty"`
-		Correct    string        `json:"correct"`
-		Fix        string        `json:"fix"`
-		Problems   []jsonProblem `json:"problems"`
-		Sample     *jsonExchange `json:"sample"`
-		Figures    []jsonFigure  `json:"figures,omitempty"`
-	}
-	jsonProblem struct {
-		What      string         `json:"what"`
-		Exchanges []jsonExchange `json:"exchanges"`
-	}
-	jsonFigure struct {
-		Name  string `json:"name"`
-		Value string `json:"value"`
-	}
-	jsonExchange struct {
-		Request jsonRequest `json:"request"`
-		Answer  jsonAnswer  `json:"answer"`
-	}
-	jsonRequest struct {
-		Method     string       `json:"method"`
-		URL        string       `json:"url"`
-		Written    bool         `json:"written"`
-		Headers    []jsonHeader `json:"headers"`
-		BodyPrefix string       `json:"bodyPrefix"`
-		BodySize   int          `json:"bodySize"`
-	}
-	jsonHeader struct {
-		Name  string `json:"name"`
-		Value string `json:"value"`
-	}
-	jsonAnswer struct {
-		Status         int     `json:"status"`
-		StatusText     string  `json:"statusText,omitempty"`
-		LatencyMs      float64 `json:"latencyMs"`
-		Failure        string  `json:"failure,omitempty"`
-		FailureMessage string  `json:"failureMessage,omitempty"`
-		BodyPrefix     string  `json:"bodyPrefix"`
-		BodySize       int64   `json:"bodySize"`
-		Summary        string  `json:"summary"`
-	}
-	jsonBurst struct {
-		Sessions   int          `json:"sessions"`
-		Deliveries int          `json:"deliveries"`
-		Failed     int          `json:"failed"`
-		LatencyMs  jsonLatency  `json:"latencyMs"`
-		Buckets    []jsonBucket `json:"buckets"`
-		OverMs     jsonOver     `json:"over"`
-	}
-	jsonLatency struct {
-		Min  float64 `json:"min"`
-		Mean float64 `json:"mean"`
-		P50  float64 `json:"p50"`
-		P90  float64 `json:"p90"`
-		P99  float64 `json:"p99"`
-		Max  float64 `json:"max"`
-	}
-	jsonBucket struct {
-		UpToMs float64 `json:"upToMs"`
-		Count  int     `json:"count"`
-	}
-	jsonOver struct {
-		AboveMs float64 `json:"aboveMs"`
-		Count   int     `json:"count"`
-	}
-)
-
-// ms is a duration in milliseconds, to the microsecond.
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // jsonHead is the part every report has.
-func jsonHead(cfg Config, url string, seed uint64, timeout time.Duration, start time.Time) jsonReport {
-	return jsonReport{
-		Schema: jsonSchema, SchemaVersion: jsonSchemaVersion,
-		Tool:   jsonTool{Name: "wms-mock", Version: emitter.Version},
-		Target: jsonTarget{URL: url, TimeoutMs: ms(timeout)},
+func jsonHead(cfg Config, url string, seed uint64, timeout time.Duration, start time.Time) jsonreport.Report {
+	return jsonreport.Report{
+		Schema: jsonreport.Schema, SchemaVersion: jsonreport.SchemaVersion,
+		Tool:   jsonreport.Tool{Name: "wms-mock", Version: emitter.Version},
+		Target: jsonreport.Target{URL: url, TimeoutMs: ms(timeout)},
 		Seed:   strconv.FormatUint(seed, 10), LabelFilter: cfg.LabelFilter, Strict: cfg.Strict,
 		StartedAt: start.UTC().Format(time.RFC3339Nano),
-		Probe:     []jsonProbe{}, Specs: []jsonSpec{}, CannotSee: CannotSee(),
+		Probe:     []jsonreport.Probe{}, Specs: []jsonreport.Spec{}, CannotSee: CannotSee(),
 	}
 }
 
 // jsonReport is the report of a run that got past the probe.
-func (s *suite) jsonReport(outcomes []outcome, start time.Time, sum Summary) jsonReport {
+func (s *suite) jsonReport(outcomes []outcome, start time.Time, sum Summary) jsonreport.Report {
 	r := jsonHead(s.cfg, s.url, s.seed, s.timeout, start)
 	r.DurationMs, r.Outcome, r.Diagnosis = ms(sum.Duration), sum.outcome(), sum.Diagnosis
 	if sum.Interrupted {
 		r.Interrupted = sum.Interruption
 	}
-	r.Summary = jsonSummary{Specs: len(outcomes), Passed: sum.Passed, Failed: sum.MustFailed, Warned: sum.ShouldFailed, NoVerdict: sum.Inconclusive, NotRun: sum.Skipped}
+	r.Summary = jsonreport.Summary{Specs: len(outcomes), Passed: sum.Passed, Failed: sum.MustFailed, Warned: sum.ShouldFailed, NoVerdict: sum.Inconclusive, NotRun: sum.Skipped}
 	r.Probe = jsonProbes(s.probes)
 	for _, o := range outcomes {
 		r.Specs = append(r.Specs, jsonSpecOf(o))
@@ -177,29 +56,29 @@ func (s *suite) jsonReport(outcomes []outcome, start time.Time, sum Summary) jso
 }
 
 // setupJSON is the report of a run that could not start.
-func setupJSON(cfg Config, start time.Time, err error, probes []probed) jsonReport {
+func setupJSON(cfg Config, start time.Time, err error, probes []probed) jsonreport.Report {
 	r := jsonHead(cfg, emitter.RedactURL(cfg.URL), cfg.Seed, timeoutOf(cfg), start)
 	r.Outcome, r.SetupError = "setup error", err.Error()
 	r.Probe = jsonProbes(probes)
 	return r
 }
 
-func jsonProbes(probes []probed) []jsonProbe {
-	out := []jsonProbe{}
+func jsonProbes(probes []probed) []jsonreport.Probe {
+	out := []jsonreport.Probe{}
 	for _, p := range probes {
-		out = append(out, jsonProbe{Sent: p.what, jsonExchange: jsonExchangeOf(p.x)})
+		out = append(out, jsonreport.Probe{Sent: p.what, Exchange: jsonExchangeOf(p.x)})
 	}
 	return out
 }
 
-func jsonSpecOf(o outcome) jsonSpec {
-	sp := jsonSpec{
+func jsonSpecOf(o outcome) jsonreport.Spec {
+	sp := jsonreport.Spec{
 		ID: o.ID, Level: string(o.Level), Area: o.Area, Title: o.Title, Labels: o.Labels(),
 		Verdict: string(o.Verdict), DurationMs: ms(o.Duration), Requests: o.requests,
-		Message: o.Message, Correct: o.Correct, Fix: o.Fix, Problems: []jsonProblem{},
+		Message: o.Message, Correct: o.Correct, Fix: o.Fix, Problems: []jsonreport.Problem{},
 	}
 	for _, p := range o.problems {
-		jp := jsonProblem{What: p.what, Exchanges: []jsonExchange{}}
+		jp := jsonreport.Problem{What: p.what, Exchanges: []jsonreport.Exchange{}}
 		for _, x := range p.xs {
 			jp.Exchanges = append(jp.Exchanges, jsonExchangeOf(x))
 		}
@@ -210,7 +89,7 @@ func jsonSpecOf(o outcome) jsonSpec {
 		sp.Sample = &x
 	}
 	for _, e := range o.entries {
-		sp.Figures = append(sp.Figures, jsonFigure{e.name, e.value})
+		sp.Figures = append(sp.Figures, jsonreport.Figure{Name: e.name, Value: e.value})
 	}
 	return sp
 }
@@ -218,12 +97,12 @@ func jsonSpecOf(o outcome) jsonSpec {
 // jsonExchangeOf is an exchange as the report keeps it: the headers as
 // written on the wire (the MAC, never the secret; credentials redacted),
 // and the first bytes of each body.
-func jsonExchangeOf(x exchange) jsonExchange {
+func jsonExchangeOf(x exchange) jsonreport.Exchange {
 	method := x.req.Method
 	if method == "" {
 		method = http.MethodPost
 	}
-	req := jsonRequest{Method: method, URL: x.url, Written: len(x.sent) > 0, Headers: []jsonHeader{}, BodyPrefix: prefix(x.req.Body), BodySize: len(x.req.Body)}
+	req := jsonreport.Request{Method: method, URL: x.url, Written: len(x.sent) > 0, Headers: []jsonreport.Header{}, BodyPrefix: prefix(x.req.Body), BodySize: len(x.req.Body)}
 	fields := x.sent
 	if len(fields) == 0 {
 		for _, k := range slices.Sorted(maps.Keys(x.req.Header)) {
@@ -235,13 +114,13 @@ func jsonExchangeOf(x exchange) jsonExchange {
 			if isCredential(f.key) {
 				v = "(redacted)"
 			}
-			req.Headers = append(req.Headers, jsonHeader{f.key, v})
+			req.Headers = append(req.Headers, jsonreport.Header{Name: f.key, Value: v})
 		}
 	}
 	a := x.att
-	ans := jsonAnswer{Status: a.Status, StatusText: http.StatusText(a.Status), LatencyMs: ms(a.Latency), Failure: string(a.Class), FailureMessage: a.Message,
+	ans := jsonreport.Answer{Status: a.Status, StatusText: http.StatusText(a.Status), LatencyMs: ms(a.Latency), Failure: string(a.Class), FailureMessage: a.Message,
 		BodyPrefix: prefix(a.Body), BodySize: a.BodySize, Summary: x.outcome()}
-	return jsonExchange{Request: req, Answer: ans}
+	return jsonreport.Exchange{Request: req, Answer: ans}
 }
 
 // prefix is the first bodyPrefix bytes of a body as valid UTF-8 text.
@@ -249,15 +128,15 @@ func prefix(b []byte) string {
 	return strings.ToValidUTF8(string(b[:min(len(b), bodyPrefix)]), "\uFFFD")
 }
 
-func jsonBurstOf(b BurstStats, timeout time.Duration) *jsonBurst {
-	out := &jsonBurst{
+func jsonBurstOf(b BurstStats, timeout time.Duration) *jsonreport.Burst {
+	out := &jsonreport.Burst{
 		Sessions: b.Sessions, Deliveries: b.Deliveries, Failed: b.Failed,
-		LatencyMs: jsonLatency{Min: ms(b.Min), Mean: ms(b.Mean), P50: ms(b.P50), P90: ms(b.P90), P99: ms(b.P99), Max: ms(b.Max)},
-		Buckets:   []jsonBucket{},
-		OverMs:    jsonOver{AboveMs: ms(timeout), Count: b.Over},
+		LatencyMs: jsonreport.Latency{Min: ms(b.Min), Mean: ms(b.Mean), P50: ms(b.P50), P90: ms(b.P90), P99: ms(b.P99), Max: ms(b.Max)},
+		Buckets:   []jsonreport.Bucket{},
+		Over:      jsonreport.Over{AboveMs: ms(timeout), Count: b.Over},
 	}
 	for _, k := range b.Buckets {
-		out.Buckets = append(out.Buckets, jsonBucket{UpToMs: ms(k.UpTo), Count: k.Count})
+		out.Buckets = append(out.Buckets, jsonreport.Bucket{UpToMs: ms(k.UpTo), Count: k.Count})
 	}
 	return out
 }

@@ -1,6 +1,8 @@
 package htmlreport
 
 import (
+	"github.com/wmsmock/wms-mock/jsonreport"
+
 	"context"
 	"fmt"
 	"path/filepath"
@@ -82,10 +84,10 @@ func TestBrowserShowsTheFailingRun(t *testing.T) {
 // checkFailureReadable collapses every spec, opens wrong-secret as a
 // reader would, and checks that its request (with the MAC), its answer
 // and its curl line are on the screen.
-func checkFailureReadable(t *testing.T, ctx context.Context, rep *Report) {
+func checkFailureReadable(t *testing.T, ctx context.Context, rep *jsonreport.Report) {
 	t.Helper()
 	var (
-		x       Exchange
+		x       jsonreport.Exchange
 		correct string
 	)
 	for _, sp := range rep.Specs {
@@ -146,7 +148,7 @@ func checkPassedSpecOpens(t *testing.T, ctx context.Context) {
 
 // checkChartDrawn: the burst's histogram is drawn, one bar a bucket and
 // one for the late deliveries, with the percentiles marked.
-func checkChartDrawn(t *testing.T, ctx context.Context, rep *Report) {
+func checkChartDrawn(t *testing.T, ctx context.Context, rep *jsonreport.Report) {
 	t.Helper()
 	want := len(rep.Burst.Buckets) + 1
 	got := eval[string](t, ctx, `(function () {

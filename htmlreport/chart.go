@@ -1,6 +1,8 @@
 package htmlreport
 
 import (
+	"github.com/wmsmock/wms-mock/jsonreport"
+
 	"fmt"
 	"html/template"
 	"math"
@@ -12,12 +14,12 @@ import (
 
 // burstView is the burst spec's figures and its latency distribution.
 type burstView struct {
-	Burst
+	jsonreport.Burst
 	Figures []fact
 	Chart   template.HTML
 }
 
-func burstViewOf(b Burst) *burstView {
+func burstViewOf(b jsonreport.Burst) *burstView {
 	l := b.LatencyMs
 	v := &burstView{Burst: b, Chart: template.HTML(latencyChart(b))} // svgchart escapes every text it writes
 	for _, f := range []struct {
@@ -33,7 +35,7 @@ func burstViewOf(b Burst) *burstView {
 // the order of their bounds (1, 2, 5, 10 ... ms, an even step on a log
 // scale), then the deliveries past the deadline in red, with p50, p90 and
 // p99 marked where they fall.
-func latencyChart(b Burst) []byte {
+func latencyChart(b jsonreport.Burst) []byte {
 	c := svgchart.Bars{
 		Title:  fmt.Sprintf("Latency of the burst's %d deliveries", b.Deliveries),
 		XLabel: "answered within", YLabel: "deliveries", Inline: true,
@@ -66,7 +68,7 @@ func latencyChart(b Burst) []byte {
 // place is where ms falls on the chart's axis, in bars: within its
 // bucket, on the log scale the bounds make, so that a marker sits where
 // the value is; past the last bucket, in the middle of the late bar.
-func place(buckets []Bucket, ms float64) float64 {
+func place(buckets []jsonreport.Bucket, ms float64) float64 {
 	lower := 0.0
 	for i, k := range buckets {
 		if ms <= k.UpToMs {

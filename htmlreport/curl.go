@@ -1,6 +1,8 @@
 package htmlreport
 
 import (
+	"github.com/wmsmock/wms-mock/jsonreport"
+
 	"fmt"
 	"net/http"
 	"strconv"
@@ -26,7 +28,7 @@ type replay struct {
 // deadline. Host and Content-Length are left to curl, which derives them
 // from the URL and the body, as the suite's client did; every other
 // header is sent as written, the MAC as the suite sent it.
-func curlCommand(req Request, timeoutMs float64) replay {
+func curlCommand(req jsonreport.Request, timeoutMs float64) replay {
 	body, whole := req.BodyPrefix, len(req.BodyPrefix) >= req.BodySize
 	r := replay{Exact: whole && !strings.ContainsRune(body, utf8.RuneError)}
 	head := []string{"curl", "-sS", "-i"}
@@ -80,7 +82,7 @@ func curlCommand(req Request, timeoutMs float64) replay {
 
 // headerArg is a header as curl's -H takes it; "Name;" sends an empty
 // value, which "Name:" would remove instead.
-func headerArg(h Header) string {
+func headerArg(h jsonreport.Header) string {
 	if h.Value == "" {
 		return h.Name + ";"
 	}
@@ -88,7 +90,7 @@ func headerArg(h Header) string {
 }
 
 // replayNotes says what the command does not show by itself.
-func replayNotes(req Request, mac string, redacted, whole, exact bool) []string {
+func replayNotes(req jsonreport.Request, mac string, redacted, whole, exact bool) []string {
 	var notes []string
 	switch {
 	case !whole:
@@ -110,7 +112,7 @@ func replayNotes(req Request, mac string, redacted, whole, exact bool) []string 
 	return notes
 }
 
-func hasHeader(req Request, name string) bool {
+func hasHeader(req jsonreport.Request, name string) bool {
 	for _, h := range req.Headers {
 		if strings.EqualFold(h.Name, name) {
 			return true

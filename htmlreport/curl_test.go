@@ -1,6 +1,8 @@
 package htmlreport
 
 import (
+	"github.com/wmsmock/wms-mock/jsonreport"
+
 	"bytes"
 	"html"
 	"os"
@@ -94,8 +96,8 @@ func runFake(t *testing.T, dir, command string) sent {
 }
 
 // exchanges are every exchange of the report.
-func exchanges(rep *Report) []Exchange {
-	var xs []Exchange
+func exchanges(rep *jsonreport.Report) []jsonreport.Exchange {
+	var xs []jsonreport.Exchange
 	for _, p := range rep.Probe {
 		xs = append(xs, p.Exchange)
 	}
@@ -163,7 +165,7 @@ func TestCurlReplaysWithRealCurl(t *testing.T) {
 	}
 	rep := failingReport(t)
 	page := render(t, rep)
-	var markup *Exchange
+	var markup *jsonreport.Exchange
 	for _, sp := range rep.Specs {
 		if sp.ID == "markup-in-payload" && len(sp.Problems) > 0 {
 			markup = &sp.Problems[0].Exchanges[0]
@@ -173,7 +175,7 @@ func TestCurlReplaysWithRealCurl(t *testing.T) {
 		t.Fatalf("the markup scenario did not fail with its payload: %+v", markup)
 	}
 	probe := rep.Probe[0].Exchange
-	for _, x := range []Exchange{probe, *markup} {
+	for _, x := range []jsonreport.Exchange{probe, *markup} {
 		c := curlCommand(x.Request, rep.Target.TimeoutMs).Command
 		if !strings.Contains(page, html.EscapeString(c)) {
 			t.Fatalf("the page does not show %s", c)
@@ -198,8 +200,8 @@ func TestCurlReplaysWithRealCurl(t *testing.T) {
 	}
 	// A body that no shell argument holds as is goes through printf.
 	body := "{\"a\":\"tab\there\",\"nul\":\"\x00\",\"pct\":\"100%\\n\",\"q\":\"it's\"}\x01"
-	req := Request{Method: "POST", URL: failing.target.URL + "/webhook", Written: true, BodyPrefix: body, BodySize: len(body),
-		Headers: []Header{{macHeader, ""}, {"Authorization", "(redacted)"}}}
+	req := jsonreport.Request{Method: "POST", URL: failing.target.URL + "/webhook", Written: true, BodyPrefix: body, BodySize: len(body),
+		Headers: []jsonreport.Header{{Name: macHeader, Value: ""}, {Name: "Authorization", Value: "(redacted)"}}}
 	r := curlCommand(req, 2000)
 	if !strings.HasPrefix(r.Command, "printf ") || !strings.Contains(r.Command, "-H 'Content-Type:'") || !strings.Contains(strings.Join(r.Notes, " "), "password") {
 		t.Errorf("command = %s\nnotes = %v", r.Command, r.Notes)
@@ -214,19 +216,19 @@ func TestCurlReplaysWithRealCurl(t *testing.T) {
 }
 
 func TestCurlNotes(t *testing.T) {
-	big := Request{Method: "POST", URL: "http://h/", BodyPrefix: strings.Repeat("x", 1024), BodySize: 5 << 20, Headers: []Header{{macHeader, "hmac-sha256=00"}}}
+	big := jsonreport.Request{Method: "POST", URL: "http://h/", BodyPrefix: strings.Repeat("x", 1024), BodySize: 5 << 20, Headers: []jsonreport.Header{{Name: macHeader, Value: "hmac-sha256=00"}}}
 	if r := curlCommand(big, 0); r.Exact || !strings.Contains(r.Notes[0], "does not reproduce") || strings.Contains(r.Command, "--max-time") {
 		t.Errorf("a body the report cuts: %+v", r)
 	}
-	mangled := Request{Method: "POST", URL: "http://h/", BodyPrefix: "a\uFFFDb", BodySize: 3}
+	mangled := jsonreport.Request{Method: "POST", URL: "http://h/", BodyPrefix: "a\uFFFDb", BodySize: 3}
 	if r := curlCommand(mangled, 0); r.Exact || !strings.Contains(strings.Join(r.Notes, " "), "not UTF-8") {
 		t.Errorf("a body that was not text: %+v", r)
 	}
-	prepared := Request{Method: "POST", URL: "http://h/", BodyPrefix: "{}", BodySize: 2, Headers: []Header{{macHeader, "hmac-sha256=00"}}}
+	prepared := jsonreport.Request{Method: "POST", URL: "http://h/", BodyPrefix: "{}", BodySize: 2, Headers: []jsonreport.Header{{Name: macHeader, Value: "hmac-sha256=00"}}}
 	if r := curlCommand(prepared, 0); !strings.Contains(r.Command, "-H 'Content-Type: application/json'") {
 		t.Errorf("a request never written lacks the emitter's Content-Type: %s", r.Command)
 	}
-	get := Request{Method: "GET", URL: "http://h/it's", Written: false}
+	get := jsonreport.Request{Method: "GET", URL: "http://h/it's", Written: false}
 	r := curlCommand(get, 10000)
 	if !strings.Contains(r.Command, "-X GET 'http://h/it'\\''s'") || !strings.Contains(r.Command, "--max-time 10 ") || !strings.Contains(strings.Join(r.Notes, " "), "never reached the wire") {
 		t.Errorf("a GET: %+v", r)

@@ -1,6 +1,8 @@
 package htmlreport
 
 import (
+	"github.com/wmsmock/wms-mock/jsonreport"
+
 	"bytes"
 	"context"
 	"fmt"
@@ -58,13 +60,13 @@ func TestMain(m *testing.M) {
 var failingOnce sync.Once
 
 // failingReport is the failing run's report, decoded.
-func failingReport(t testing.TB) *Report {
+func failingReport(t testing.TB) *jsonreport.Report {
 	t.Helper()
 	failingOnce.Do(runFailing)
 	if failing.err != nil {
 		t.Fatal(failing.err)
 	}
-	rep, err := Read(bytes.NewReader(failing.json))
+	rep, err := jsonreport.Read(bytes.NewReader(failing.json))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +120,7 @@ func lastReceived(t testing.TB) recorded {
 }
 
 // render is the page of rep.
-func render(t testing.TB, rep *Report) string {
+func render(t testing.TB, rep *jsonreport.Report) string {
 	t.Helper()
 	var b bytes.Buffer
 	if err := Write(&b, rep); err != nil {

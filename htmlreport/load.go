@@ -1,6 +1,8 @@
 package htmlreport
 
 import (
+	"github.com/wmsmock/wms-mock/jsonreport"
+
 	_ "embed"
 	"fmt"
 	"html/template"
@@ -170,7 +172,7 @@ func distributionChart(res *load.Result) []byte {
 	for d[last].Count == 0 {
 		last--
 	}
-	var buckets []Bucket // for place, as the burst chart's
+	var buckets []jsonreport.Bucket // for place, as the burst chart's
 	lower := 0.0
 	if first > 0 {
 		lower = d[first-1].UpMs
@@ -182,7 +184,7 @@ func distributionChart(res *load.Result) []byte {
 			bar = svgchart.Bar{Label: "> " + msLabel(b.UpMs), Value: float64(b.Count), Alert: true,
 				Tip: fmt.Sprintf("%d deliveries took longer than %s", b.Count, msLabel(b.UpMs))}
 		} else {
-			buckets = append(buckets, Bucket{UpToMs: b.UpMs})
+			buckets = append(buckets, jsonreport.Bucket{UpToMs: b.UpMs})
 		}
 		c.Bars = append(c.Bars, bar)
 		lower = b.UpMs

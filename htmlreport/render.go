@@ -1,6 +1,8 @@
 package htmlreport
 
 import (
+	"github.com/wmsmock/wms-mock/jsonreport"
+
 	"crypto/sha256"
 	_ "embed"
 	"encoding/base64"
@@ -43,7 +45,7 @@ func hashOf(source string) string {
 }
 
 // Write renders rep as one self-contained HTML page.
-func Write(w io.Writer, rep *Report) error {
+func Write(w io.Writer, rep *jsonreport.Report) error {
 	p := newPage(rep)
 	// The template puts them between their tags as they are, byte for
 	// byte, which is what the policy's hashes are of.

@@ -1,6 +1,8 @@
 package htmlreport
 
 import (
+	"github.com/wmsmock/wms-mock/jsonreport"
+
 	"bytes"
 	"encoding/json"
 	"html"
@@ -55,7 +57,7 @@ func TestFailingRunShowsEverySpecAndEachFailure(t *testing.T) {
 
 // checkExchangeShown checks that the page shows x: its MAC, its body,
 // the answer, and its curl command.
-func checkExchangeShown(t *testing.T, page, id string, x Exchange) {
+func checkExchangeShown(t *testing.T, page, id string, x jsonreport.Exchange) {
 	t.Helper()
 	for _, h := range x.Request.Headers {
 		if h.Name == macHeader && h.Value != "" && !strings.Contains(page, "<td>"+html.EscapeString(h.Value)+"</td>") {
@@ -91,15 +93,15 @@ func TestMarkupIsText(t *testing.T) {
 	// A report whose every text is markup, where a field is not escaped
 	// would show.
 	evil := `"><script>alert(1)</script><img src=x onerror=alert(2)>`
-	rep := &Report{Schema: Schema, SchemaVersion: 1, Outcome: "failed", Target: Target{URL: "http://h/" + evil}, Diagnosis: evil, SetupError: evil,
-		Summary: Summary{Specs: 1, Failed: 1}, CannotSee: []string{evil},
-		Specs: []Spec{{ID: evil, Level: "must", Area: evil, Title: evil, Verdict: "failed", Message: evil, Correct: evil, Fix: evil,
-			Problems: []Problem{{What: evil, Exchanges: []Exchange{{
-				Request: Request{Method: "POST", URL: evil, Headers: []Header{{evil, evil}}, BodyPrefix: evil, BodySize: len(evil)},
-				Answer:  Answer{Status: 200, StatusText: evil, BodyPrefix: evil, BodySize: int64(len(evil)), FailureMessage: evil, Summary: evil},
+	rep := &jsonreport.Report{Schema: jsonreport.Schema, SchemaVersion: 1, Outcome: "failed", Target: jsonreport.Target{URL: "http://h/" + evil}, Diagnosis: evil, SetupError: evil,
+		Summary: jsonreport.Summary{Specs: 1, Failed: 1}, CannotSee: []string{evil},
+		Specs: []jsonreport.Spec{{ID: evil, Level: "must", Area: evil, Title: evil, Verdict: "failed", Message: evil, Correct: evil, Fix: evil,
+			Problems: []jsonreport.Problem{{What: evil, Exchanges: []jsonreport.Exchange{{
+				Request: jsonreport.Request{Method: "POST", URL: evil, Headers: []jsonreport.Header{{Name: evil, Value: evil}}, BodyPrefix: evil, BodySize: len(evil)},
+				Answer:  jsonreport.Answer{Status: 200, StatusText: evil, BodyPrefix: evil, BodySize: int64(len(evil)), FailureMessage: evil, Summary: evil},
 			}}}},
-			Figures: []Figure{{evil, evil}}}},
-		Probe: []Probe{{Sent: evil}},
+			Figures: []jsonreport.Figure{{Name: evil, Value: evil}}}},
+		Probe: []jsonreport.Probe{{Sent: evil}},
 	}
 	page = render(t, rep)
 	low := strings.ToLower(page)
@@ -143,9 +145,9 @@ func TestNoVerdictRuns(t *testing.T) {
 		!strings.Contains(page, "The run was interrupted (interrupt signal received)") || !strings.Contains(page, "no verdict on the receiver") {
 		t.Error("an interrupted run is not marked as no verdict")
 	}
-	setup := &Report{Schema: Schema, SchemaVersion: 1, Outcome: "setup error", Target: Target{URL: "http://127.0.0.1:1/webhook", TimeoutMs: 10000},
-		SetupError: "cannot reach the webhook: connection refused: is the receiver running?", Probe: []Probe{{Sent: "WMS_LOADED, sequence 0",
-			Exchange: Exchange{Request: Request{Method: "POST", URL: "http://127.0.0.1:1/webhook"}, Answer: Answer{Failure: "refused", FailureMessage: "connection refused"}}}}}
+	setup := &jsonreport.Report{Schema: jsonreport.Schema, SchemaVersion: 1, Outcome: "setup error", Target: jsonreport.Target{URL: "http://127.0.0.1:1/webhook", TimeoutMs: 10000},
+		SetupError: "cannot reach the webhook: connection refused: is the receiver running?", Probe: []jsonreport.Probe{{Sent: "WMS_LOADED, sequence 0",
+			Exchange: jsonreport.Exchange{Request: jsonreport.Request{Method: "POST", URL: "http://127.0.0.1:1/webhook"}, Answer: jsonreport.Answer{Failure: "refused", FailureMessage: "connection refused"}}}}}
 	page = render(t, setup)
 	for _, want := range []string{`NO VERDICT <span class="tag">setup error</span>`, "is the receiver running?", "No spec ran", "no answer: refused", "The burst spec did not run"} {
 		if !strings.Contains(page, want) {
@@ -163,7 +165,7 @@ func TestReadChecksTheSchema(t *testing.T) {
 		`{"schema":"wms-mock/conformance-report","schemaVersion":2}`: "schema version 2",
 		`not json`: "not a conformance JSON report",
 	} {
-		if _, err := Read(strings.NewReader(in)); err == nil || !strings.Contains(err.Error(), want) {
+		if _, err := jsonreport.Read(strings.NewReader(in)); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Read(%s) = %v, want %q", in, err, want)
 		}
 	}
@@ -176,7 +178,7 @@ func TestReportKnowsEveryField(t *testing.T) {
 	failingReport(t)
 	dec := json.NewDecoder(bytes.NewReader(failing.json))
 	dec.DisallowUnknownFields()
-	var rep Report
+	var rep jsonreport.Report
 	if err := dec.Decode(&rep); err != nil {
 		t.Errorf("the suite's JSON report has a field the HTML report does not know: %v", err)
 	}

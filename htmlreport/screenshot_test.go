@@ -1,6 +1,8 @@
 package htmlreport
 
 import (
+	"github.com/wmsmock/wms-mock/jsonreport"
+
 	"bytes"
 	"context"
 	"encoding/json"
@@ -67,7 +69,7 @@ func TestScreenshot(t *testing.T) {
 	if _, err := conformance.Run(context.Background(), conformance.Config{URL: reserialisingReceiver(t), Signer: testkit.Signer(t), JSONReport: jsonPath}); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := ReadFile(jsonPath)
+	rep, err := jsonreport.ReadFile(jsonPath)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,8 @@
 package htmlreport
 
 import (
+	"github.com/wmsmock/wms-mock/jsonreport"
+
 	"cmp"
 	"fmt"
 	"html/template"
@@ -24,7 +26,7 @@ var rank = map[string]int{"failed": 0, "warned": 1, "no verdict": 2, "passed": 3
 
 type (
 	page struct {
-		R          *Report
+		R          *jsonreport.Report
 		Verdict    banner
 		Meta       []fact
 		Attention  []specLink // the specs a reader must look at, worst first
@@ -46,9 +48,9 @@ type (
 		Specs        []specView
 	}
 	// specView shows a spec; its Problems and Sample, laid out for the
-	// page, stand in for the Spec's own.
+	// page, stand in for the jsonreport.Spec's own.
 	specView struct {
-		Spec
+		jsonreport.Spec
 		Anchor, Class, Duration string
 		Open                    bool
 		Problems                []problemView
@@ -64,8 +66,8 @@ type (
 		exchangeView
 	}
 	exchangeView struct {
-		Request             Request
-		Answer              Answer
+		Request             jsonreport.Request
+		Answer              jsonreport.Answer
 		Body, BodyNote      string
 		Reply, ReplyNote    string
 		StatusClass, Status string
@@ -75,7 +77,7 @@ type (
 )
 
 // newPage is the view of rep.
-func newPage(rep *Report) *page {
+func newPage(rep *jsonreport.Report) *page {
 	p := &page{R: rep, Verdict: verdictOf(rep), Meta: metaOf(rep)}
 	byArea := map[string][]specView{}
 	for i, sp := range rep.Specs {
@@ -114,7 +116,7 @@ func areaOrder(name string) int {
 }
 
 // verdictOf is the run's verdict as the console's last line says it.
-func verdictOf(rep *Report) banner {
+func verdictOf(rep *jsonreport.Report) banner {
 	s := rep.Summary
 	switch rep.Outcome {
 	case "passed":
@@ -137,7 +139,7 @@ func verdictOf(rep *Report) banner {
 }
 
 // metaOf is what a reader needs to rerun the run.
-func metaOf(rep *Report) []fact {
+func metaOf(rep *jsonreport.Report) []fact {
 	facts := []fact{
 		{"started", startedAt(rep.StartedAt)},
 		{"specs took", humanize.Duration(msDuration(rep.DurationMs))},
@@ -162,7 +164,7 @@ func startedAt(s string) string {
 	return t.UTC().Format("2006-01-02 15:04:05 UTC")
 }
 
-func specViewOf(sp Spec, i int, timeoutMs float64) specView {
+func specViewOf(sp jsonreport.Spec, i int, timeoutMs float64) specView {
 	v := specView{Spec: sp, Anchor: fmt.Sprintf("spec-%d", i+1), Class: strings.ReplaceAll(sp.Verdict, " ", "-"), Open: rank[sp.Verdict] <= rank["no verdict"]}
 	if sp.Verdict != "not run" {
 		v.Duration = humanize.Duration(msDuration(sp.DurationMs))
@@ -181,7 +183,7 @@ func specViewOf(sp Spec, i int, timeoutMs float64) specView {
 	return v
 }
 
-func exchangeViewOf(x Exchange, timeoutMs float64) exchangeView {
+func exchangeViewOf(x jsonreport.Exchange, timeoutMs float64) exchangeView {
 	a := x.Answer
 	v := exchangeView{Request: x.Request, Answer: a, Latency: humanize.Duration(msDuration(a.LatencyMs)), Curl: curlCommand(x.Request, timeoutMs)}
 	v.Body, v.BodyNote = quoted(x.Request.BodyPrefix, int64(x.Request.BodySize))

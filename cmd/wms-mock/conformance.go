@@ -15,6 +15,7 @@ import (
 	"github.com/wmsmock/wms-mock/conformance"
 	"github.com/wmsmock/wms-mock/emitter"
 	"github.com/wmsmock/wms-mock/htmlreport"
+	"github.com/wmsmock/wms-mock/jsonreport"
 )
 
 // conformanceOptions are conformance's flags and arguments.
@@ -282,7 +283,7 @@ func (h *htmlReport) close() { os.RemoveAll(h.dir) }
 // JSON report's own file cannot be written, the page says so from a
 // report of its own, so that it is written whenever the JUnit report is.
 func (h *htmlReport) write(cfg conformance.Config, runErr error) error {
-	rep, err := htmlreport.ReadFile(h.json)
+	rep, err := jsonreport.ReadFile(h.json)
 	if err == nil {
 		if at, perr := time.Parse(time.RFC3339Nano, rep.StartedAt); perr != nil || at.Before(h.started.Round(0)) {
 			err = fmt.Errorf("%s is the report of an earlier run", h.json)
@@ -291,7 +292,7 @@ func (h *htmlReport) write(cfg conformance.Config, runErr error) error {
 	if err != nil && errors.Is(runErr, conformance.ErrConfig) {
 		cfg.JUnitReport, cfg.JSONReport = "", filepath.Join(h.dir, "setup.json")
 		if err = conformance.ReportSetupError(cfg, runErr); err == nil {
-			rep, err = htmlreport.ReadFile(cfg.JSONReport)
+			rep, err = jsonreport.ReadFile(cfg.JSONReport)
 		}
 	}
 	if err != nil {
