@@ -14,6 +14,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -139,7 +140,7 @@ func Parse(name string) (Kind, error) {
 	if near := suggest.Closest(name, Names()); near != "" {
 		msg += fmt.Sprintf(" (did you mean %q?)", near)
 	}
-	return Valid, fmt.Errorf("%s", msg)
+	return Valid, errors.New(msg)
 }
 
 // Info describes k; the zero Info for an unknown kind or Valid.

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -148,7 +149,7 @@ func NewHTTPSender(rawURL string, opts ...HTTPOption) (*HTTPSender, error) {
 	s := &HTTPSender{
 		url: rawURL, host: u.Host, path: u.RequestURI(),
 		userAgent: emitter.UserAgent,
-		timeout:   cfg.timeout, bodyCap: int(min(cfg.bodyCap, int64(maxInt))),
+		timeout:   cfg.timeout, bodyCap: int(min(cfg.bodyCap, math.MaxInt)),
 		headerCap: int(max(min(cfg.bodyCap, MaxHeaderCap), 512)),
 		tlsConf:   tlsConf,
 	}
@@ -174,8 +175,6 @@ func NewHTTPSender(rawURL string, opts ...HTTPOption) (*HTTPSender, error) {
 	}
 	return s, nil
 }
-
-const maxInt = int(^uint(0) >> 1)
 
 // URL returns the webhook URL, with any credentials in it: print it through
 // emitter.RedactURL.
@@ -305,7 +304,7 @@ func (s *HTTPSender) attempt(ctx context.Context, x *exchange) emitter.Attempt {
 	start := time.Now()
 	deadline := start.Add(s.timeout)
 	if ctx.Err() != nil {
-		return emitter.Attempt{Class: emitter.FailCanceled, Message: "delivery canceled"}
+		return emitter.Attempt{Class: emitter.FailCanceled, Message: emitter.CanceledMessage}
 	}
 	w := s.watch(ctx)
 	for {

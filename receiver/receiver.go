@@ -319,20 +319,33 @@ func (rc *Receiver) deliver(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, o.status, map[string]string{"error": o.reason})
 	}
 
-	attrs := []slog.Attr{slog.String("verdict", o.verdict), slog.Int("status", o.status)}
-	if o.rec != nil {
-		attrs = append(attrs, slog.String("session", humanize.Clip(o.rec.SessionID, maxEcho)), slog.Int64("sequence", o.rec.Sequence), slog.String("event", humanize.Clip(o.rec.Event, maxEcho)))
+	rc.logDelivery(r, o, start)
+	rc.observe(r, o, start)
+	rc.forward.offer(o)
+}
+
+// logDelivery logs o's line and its findings' warnings. It builds nothing
+// when the logger would drop them, as the default one does, since it runs
+// on every delivery.
+func (rc *Receiver) logDelivery(r *http.Request, o outcome, start time.Time) {
+	ctx := r.Context()
+	if rc.log.Enabled(ctx, slog.LevelInfo) {
+		attrs := []slog.Attr{slog.String("verdict", o.verdict), slog.Int("status", o.status)}
+		if o.rec != nil {
+			attrs = append(attrs, slog.String("session", humanize.Clip(o.rec.SessionID, maxEcho)), slog.Int64("sequence", o.rec.Sequence), slog.String("event", humanize.Clip(o.rec.Event, maxEcho)))
+		}
+		if o.reason != "" {
+			attrs = append(attrs, slog.String("reason", o.reason))
+		}
+		attrs = append(attrs, slog.Duration("latency", time.Since(start)), slog.String("remote", r.RemoteAddr))
+		rc.log.LogAttrs(ctx, slog.LevelInfo, "delivery", attrs...)
 	}
-	if o.reason != "" {
-		attrs = append(attrs, slog.String("reason", o.reason))
+	if len(o.finding) == 0 || !rc.log.Enabled(ctx, slog.LevelWarn) {
+		return
 	}
-	attrs = append(attrs, slog.Duration("latency", time.Since(start)), slog.String("remote", r.RemoteAddr))
-	rc.log.LogAttrs(r.Context(), slog.LevelInfo, "delivery", attrs...)
 	for _, f := range o.finding {
 		rc.log.Warn("contract", "kind", f.Kind, "session", humanize.Clip(f.SessionID, maxEcho), "sequence", f.Sequence, "event", humanize.Clip(f.Event, maxEcho), "message", f.Message)
 	}
-	rc.observe(r, o, start)
-	rc.forward.offer(o)
 }
 
 // receive runs the checks in the order the package comment gives: cheap

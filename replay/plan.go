@@ -155,11 +155,12 @@ func selectSessions(events []Event, want []string) ([]Event, error) {
 // one when the ID looks mistyped.
 func unknownSession(id string, ids []string) error {
 	msg := fmt.Sprintf("session %q is not in the capture", humanize.Clip(id, 64))
+	near := suggest.Closest(id, ids)
 	switch {
 	case len(ids) == 0:
 		return errors.New(msg + ": it holds no event")
-	case suggest.Closest(id, ids) != "":
-		return fmt.Errorf("%s: did you mean %s?", msg, suggest.Closest(id, ids))
+	case near != "":
+		return fmt.Errorf("%s: did you mean %s?", msg, near)
 	case len(ids) <= 5:
 		return fmt.Errorf("%s: it holds %s", msg, strings.Join(ids, ", "))
 	}
