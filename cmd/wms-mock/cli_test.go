@@ -124,6 +124,27 @@ func TestHelpGoesToStdout(t *testing.T) {
 	}
 }
 
+// TestHelpUsageLines: the usage line promises [flags] only where there are
+// some and COMMAND as the command needs it, and a flag's shorthand is
+// listed beside its name, as the examples use it.
+func TestHelpUsageLines(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"validate", "--help"}, "Usage: wms-mock validate FILE|DIR|NAME...\n"},
+		{[]string{"wms", "--help"}, "Usage: wms-mock wms [flags] [COMMAND]\n"},
+		{[]string{"scenario", "--help"}, "Usage: wms-mock scenario COMMAND\n"},
+		{[]string{"scenario", "from-events", "--help"}, "\n  -o, --output FILE\n"},
+		{[]string{"run", "--help"}, "\n  --secret SECRET\n"},
+	} {
+		r := runBinary(t, nil, "", c.args...)
+		if r.code != exitOK || !strings.Contains(r.stdout, c.want) {
+			t.Errorf("%v: exit %d, want %q in:\n%s", c.args, r.code, c.want, r.stdout)
+		}
+	}
+}
+
 // TestLongFlagsWithOneDash: command lines written for the standard
 // library's flag package, which took -name as well as --name, still work.
 func TestLongFlagsWithOneDash(t *testing.T) {

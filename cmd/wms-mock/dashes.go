@@ -12,7 +12,7 @@ import (
 // written for the standard library's flag package, which took long flags
 // with one dash or two, keep working: 'wms-mock run -url URL'. pflag
 // would read -url as the shorthands -u -r -l, and wms-mock defines no
-// shorthand but -h and -v. Arguments after "--", values of flags, and the
+// shorthand but -h, -v and from-events' -o. Arguments after "--", values of flags, and the
 // words of a shell-completion request are left as they are.
 func longFlagsWithOneDash(root *cobra.Command, args []string) []string {
 	if len(args) > 0 && strings.HasPrefix(args[0], cobra.ShellCompRequestCmd) {

@@ -65,7 +65,7 @@ wms-mock-report.html in the temporary directory), and its path printed.
 			return exited(runDemo(cmd.Context(), o, std))
 		},
 	}
-	cmd.Flags().Uint64Var(&o.seed, "seed", 1, "seed for generated values: the same seed sends the same values (in new sessions: session IDs are fresh every run)")
+	cmd.Flags().Uint64Var(&o.seed, "seed", 1, "`N` for the generated values: the same seed sends the same values (in new sessions: session IDs are fresh every run)")
 	cmd.Flags().StringVar(&o.events, "events", "", "store accepted events in `FILE` (JSON lines) instead of memory")
 	cmd.Flags().StringVar(&o.htmlReport, "html-report", filepath.Join(os.TempDir(), "wms-mock-report.html"), "write the conformance suite's HTML report to `FILE`")
 	o.inspect.register(cmd.Flags())

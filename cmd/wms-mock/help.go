@@ -17,12 +17,14 @@ func printHelp(w io.Writer, cmd *cobra.Command) {
 		printRootHelp(w, cmd)
 		return
 	}
-	path := cmd.CommandPath()
 	_, args, hasArgs := strings.Cut(cmd.Use, " ")
 	if !hasArgs && cmd.HasAvailableSubCommands() {
 		args, hasArgs = "COMMAND", true
 	}
-	fmt.Fprintf(w, "Usage: %s [flags]", path)
+	fmt.Fprintf(w, "Usage: %s", cmd.CommandPath())
+	if hasFlags(cmd.Flags()) {
+		fmt.Fprint(w, " [flags]")
+	}
 	if hasArgs {
 		fmt.Fprintf(w, " %s", args)
 	}
@@ -79,11 +81,15 @@ func printCommands(w io.Writer, cmd *cobra.Command) {
 func printFlags(w io.Writer, flags *pflag.FlagSet) {
 	var b strings.Builder
 	flags.VisitAll(func(f *pflag.Flag) {
-		if f.Hidden || f.Name == "help" {
+		if !listed(f) {
 			return
 		}
 		name, usage := pflag.UnquoteUsage(f)
-		fmt.Fprintf(&b, "  --%s", f.Name)
+		b.WriteString("  ")
+		if f.Shorthand != "" {
+			fmt.Fprintf(&b, "-%s, ", f.Shorthand)
+		}
+		fmt.Fprintf(&b, "--%s", f.Name)
 		if name != "" {
 			fmt.Fprintf(&b, " %s", name)
 		}
@@ -110,4 +116,16 @@ func isZeroDefault(f *pflag.Flag) bool {
 		return true
 	}
 	return false
+}
+
+// listed reports whether f appears in the help: --help goes without
+// saying.
+func listed(f *pflag.Flag) bool { return !f.Hidden && f.Name != "help" }
+
+// hasFlags reports whether any flag is listed, so that the usage line
+// promises [flags] only to a command that has some.
+func hasFlags(flags *pflag.FlagSet) bool {
+	found := false
+	flags.VisitAll(func(f *pflag.Flag) { found = found || listed(f) })
+	return found
 }

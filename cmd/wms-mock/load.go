@@ -141,11 +141,11 @@ func newLoadCmd(std *stdio) *cobra.Command {
 	fs.IntVar(&o.sessions, "sessions", 0, "run `N` sessions, then stop")
 	fs.Var((*durationValue)(&o.duration), "duration", "run for `D`, then stop (default "+defaultLoadDuration.String()+" unless --sessions is given)")
 	fs.IntVar(&o.concurrency, "concurrency", load.DefaultConcurrency,
-		fmt.Sprintf("sessions in flight (closed model), or the most requests in flight with --rate (at most %d)", load.MaxConcurrency))
+		fmt.Sprintf("`N` sessions in flight (closed model), or with --rate the most requests in flight (up to %d)", load.MaxConcurrency))
 	fs.Float64Var(&o.rate, "rate", 0,
 		fmt.Sprintf("open model: send `R` events per second whatever the receiver does (%s to %s; 0 is the closed model)", number(load.MinRate), number(load.MaxRate)))
 	fs.StringVar(&o.mixFlag, "mix", "", "draw sessions from the scenarios of `NAME=WEIGHT,...` (built-in names or YAML files; default every built-in journey alike)")
-	fs.Uint64Var(&o.seed, "seed", 0, "seed of the journeys drawn and their generated values, not of the session IDs, which are new each run (default random; the summary shows it)")
+	fs.Uint64Var(&o.seed, "seed", 0, "`N` for the journeys drawn and their generated values, not of the session IDs, which are new each run (default random; the summary shows it)")
 	fs.BoolVar(&o.json, "json", false, "print one JSON object instead of the text summary")
 	fs.StringVar(&o.htmlReport, "html-report", "", "also write a self-contained HTML page of the run (throughput and latency per second, distribution, answers) to `FILE`")
 	for _, p := range []struct {

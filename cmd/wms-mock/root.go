@@ -73,6 +73,9 @@ func newRootCmd(std *stdio) *cobra.Command {
 func adaptCompletionCmd(c *cobra.Command) {
 	c.Short = "print a shell completion script (bash, zsh, fish or powershell)"
 	c.Use = "completion SHELL"
+	for _, shell := range c.Commands() {
+		shell.Short = "print the completion script for " + shell.Name()
+	}
 	c.Args = cobra.ArbitraryArgs
 	c.RunE = func(_ *cobra.Command, args []string) error {
 		if len(args) == 0 {

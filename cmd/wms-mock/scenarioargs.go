@@ -25,8 +25,7 @@ func findScenarios(std *stdio, cmd string, args []string) ([]*scenarios.Scenario
 			fmt.Fprintln(std.errOut, problems.Error())
 			code = max(code, exitFail)
 		case err != nil:
-			fmt.Fprintf(std.errOut, "wms-mock %s: %s\n", cmd, firstLine(err.Error()))
-			code = exitUsage
+			code = setupError(std, cmd, err)
 		default:
 			list = append(list, s)
 		}

@@ -19,7 +19,7 @@ type secretFlags struct {
 }
 
 func (s *secretFlags) register(fs *pflag.FlagSet) {
-	fs.StringVar(&s.value, "secret", "", "MAC secret of the Config ID (default $WMS_MAC_SECRET; prefer --secret-file or the variable: a flag shows in the process list)")
+	fs.StringVar(&s.value, "secret", "", "`SECRET`: the Config ID's MAC secret (default $WMS_MAC_SECRET; prefer --secret-file or the variable: a flag shows in the process list)")
 	fs.StringVar(&s.file, "secret-file", "", "read the MAC secret from `FILE` (one line; a trailing newline is ignored)")
 }
 

@@ -37,7 +37,7 @@ type wmsOptions struct {
 func newWMSCmd(std *stdio) *cobra.Command {
 	o := &wmsOptions{timeout: wms.DefaultDeliveryTimeout}
 	cmd := &cobra.Command{
-		Use:   "wms",
+		Use:   "wms [COMMAND]", // with none, it serves
 		Short: "serve the mock WMS: call-in, scan, webhooks, callback",
 		Long: `
 Serve the mock WMS, offline, for a customer's app and its browser tests.
