@@ -85,7 +85,7 @@ func Prepare(events []Event, o Options) (*Plan, error) {
 	if len(picked) == 0 {
 		return p, nil
 	}
-	offsets := clock(picked)
+	offsets := clock(picked, allArrived(picked))
 	var fresh *freshener
 	if o.Fresh {
 		fresh = newFreshener(o)
@@ -171,11 +171,7 @@ func unknownSession(id string, ids []string) error {
 // event has one, else by timestamp. It never runs back, so that a late
 // timestamp (a retry stamped earlier) or the jitter of concurrent arrivals
 // cannot make the pace wait for the past.
-func clock(events []Event) []time.Duration {
-	byArrival := true
-	for i := range events {
-		byArrival = byArrival && !events[i].ReceivedAt.IsZero()
-	}
+func clock(events []Event, byArrival bool) []time.Duration {
 	when := func(e *Event) time.Time {
 		if byArrival {
 			return e.ReceivedAt
@@ -191,6 +187,17 @@ func clock(events []Event) []time.Duration {
 		}
 	}
 	return out
+}
+
+// allArrived reports whether every event has an arrival time, so that a
+// replay can follow the rhythm the events arrived in.
+func allArrived(events []Event) bool {
+	for i := range events {
+		if events[i].ReceivedAt.IsZero() {
+			return false
+		}
+	}
+	return true
 }
 
 // freshener gives a replay new IDs and current timestamps.

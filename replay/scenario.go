@@ -19,10 +19,6 @@ const (
 	maxRepeat = 1000
 	maxEvents = 10000
 	maxClock  = 7 * 24 * time.Hour
-	// skewFrom is how far an event's timestamp must stray from its arrival,
-	// against the session's usual offset, to be written as a skew: less is
-	// the truncation to whole seconds and the network's jitter.
-	skewFrom = 2 * time.Second
 )
 
 // step is one step of the scenario being written.
@@ -102,41 +98,17 @@ func ToScenario(events []Event, sessionID string) ([]byte, error) {
 	return out, nil
 }
 
-// timeline returns each event's offset on the scenario's clock, in whole
-// milliseconds, and its skew: how far its timestamp strays from where
-// the clock puts it. By arrival, a skew is what differs from the
-// session's usual offset between timestamp and arrival (the median, so
-// that one odd event does not move the rest); by timestamp alone, it is
-// only a timestamp that runs back, which after cannot express.
+// timeline returns each event's offset on the scenario's clock and its
+// skew. The clock follows the events' timestamps, the moments WMS says
+// they happened, not their arrival: arrival gaps add the network's noise
+// and, for a capture of a fast-paced run, squeeze a 40 s session into
+// milliseconds. A timestamp that runs back, which after cannot express,
+// becomes a skew.
 func timeline(evs []Event) (at, skew []time.Duration) {
-	at = clock(evs)
+	at = clock(evs, false)
 	skew = make([]time.Duration, len(evs))
-	byArrival := true // as clock decides: arrivals when every event has one
 	for i := range evs {
-		byArrival = byArrival && !evs[i].ReceivedAt.IsZero()
-	}
-	offs := make([]time.Duration, len(evs))
-	for i := range evs {
-		at[i] = at[i].Round(time.Millisecond)
-		offs[i] = time.Duration(evs[i].Timestamp-evs[0].Timestamp)*time.Second - at[i]
-		if byArrival {
-			offs[i] = time.Unix(evs[i].Timestamp, 0).Sub(evs[i].ReceivedAt)
-		}
-	}
-	var ref time.Duration
-	if byArrival {
-		sorted := slices.Clone(offs)
-		slices.Sort(sorted)
-		ref = sorted[len(sorted)/2]
-	}
-	for i, off := range offs {
-		d := off - ref
-		switch {
-		case byArrival && d.Abs() >= skewFrom:
-			skew[i] = d.Round(time.Second)
-		case !byArrival:
-			skew[i] = d
-		}
+		skew[i] = time.Duration(evs[i].Timestamp-evs[0].Timestamp)*time.Second - at[i]
 	}
 	return at, skew
 }
